@@ -1,0 +1,13 @@
+using Storebridge.Inventory;
+using Storebridge.Inventory.Grpc;
+using Storebridge.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddInventoryServices();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapGrpcService<InventoryGrpc>();
+
+app.Run();

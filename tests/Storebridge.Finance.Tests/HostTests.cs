@@ -1,0 +1,5 @@
+using Storebridge.Testing;
+
+namespace Storebridge.Finance.Tests;
+
+public class HostTests : ServiceHostContract<Program>;
