@@ -1,0 +1,161 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Storebridge.Sidecar.Config;
+using Storebridge.Sidecar.Storage;
+
+namespace Storebridge.Sidecar.Hosting;
+
+/// <summary>
+/// One running Dapr-compatible runtime for one app. Start it with <see cref="StartAsync"/>; dispose to stop.
+/// Several hosts in one process (or several processes) with the same data directory share one store.
+/// </summary>
+public sealed class SidecarHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly SqliteStore _store;
+    private readonly SidecarRuntime _runtime;
+    private int _disposed;
+
+    private SidecarHost(WebApplication app, SqliteStore store, SidecarRuntime runtime)
+    {
+        _app = app;
+        _store = store;
+        _runtime = runtime;
+    }
+
+    /// <summary>The app id this runtime serves.</summary>
+    public string AppId => _runtime.AppId;
+
+    /// <summary>Bound Dapr HTTP port (<c>DAPR_HTTP_PORT</c>).</summary>
+    public int HttpPort => _runtime.HttpPort;
+
+    /// <summary>Bound Dapr gRPC port (<c>DAPR_GRPC_PORT</c>).</summary>
+    public int GrpcPort => _runtime.GrpcPort;
+
+    /// <summary><c>http://127.0.0.1:{HttpPort}</c>, for <c>DaprClientBuilder.UseHttpEndpoint</c>.</summary>
+    public string HttpEndpoint => $"http://127.0.0.1:{HttpPort}";
+
+    /// <summary><c>http://127.0.0.1:{GrpcPort}</c>, for <c>DaprClientBuilder.UseGrpcEndpoint</c>.</summary>
+    public string GrpcEndpoint => $"http://127.0.0.1:{GrpcPort}";
+
+    /// <summary>Completes once the app port answered and its subscriptions are registered (at once without an app port).</summary>
+    public Task AppReady => _runtime.AppReady;
+
+    /// <summary>Number of messages still waiting to be delivered to this app (for tests and diagnostics).</summary>
+    public long PendingDeliveries => _store.PendingDeliveries(AppId);
+
+    /// <summary>
+    /// Loads the resources, binds the ports and starts serving. Throws <see cref="SidecarConfigException"/> for
+    /// configuration errors (the message names the file and field).
+    /// </summary>
+    public static async Task<SidecarHost> StartAsync(SidecarOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.AppId) || options.AppId.Contains("||", StringComparison.Ordinal) || options.AppId.Contains('.', StringComparison.Ordinal))
+        {
+            throw new SidecarConfigException("(flags)", "--app-id", $"'{options.AppId}' is not a valid app id");
+        }
+
+        if (options.AppProtocol is not ("http" or "grpc"))
+        {
+            throw new SidecarConfigException("(flags)", "--app-protocol", $"expected http or grpc, found '{options.AppProtocol}'");
+        }
+
+        var resources = LoadedResources.Load(options.ResourcesPaths, options.AppId, options.ConfigFile);
+        var store = SqliteStore.Acquire(options.DataDir);
+        try
+        {
+            var httpPort = options.HttpPort == 0 ? FreePort() : options.HttpPort;
+            var grpcPort = options.GrpcPort == 0 ? FreePort() : options.GrpcPort;
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.Logging.SetMinimumLevel(options.LogLevel);
+            builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+            builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+            builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+            if (options.ConfigureLogging is { } configure)
+            {
+                configure(builder.Logging);
+            }
+            else
+            {
+                builder.Logging.AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "HH:mm:ss.fff ";
+                });
+            }
+
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.Listen(IPAddress.Loopback, httpPort, l => l.Protocols = HttpProtocols.Http1AndHttp2);
+                kestrel.Listen(IPAddress.Loopback, grpcPort, l => l.Protocols = HttpProtocols.Http2);
+                kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+                kestrel.AddServerHeader = false;
+            });
+
+            var loggerFactory = LoggerFactory.Create(l =>
+            {
+                l.SetMinimumLevel(options.LogLevel);
+                if (options.ConfigureLogging is { } c)
+                {
+                    c(l);
+                }
+                else
+                {
+                    l.AddSimpleConsole(o => o.SingleLine = true);
+                }
+            });
+            var runtime = new SidecarRuntime(options, resources, store, loggerFactory.CreateLogger<SidecarRuntime>())
+            {
+                HttpPort = httpPort,
+                GrpcPort = grpcPort,
+            };
+            loggerFactory.Dispose();
+            SidecarComposition.AddSidecarServices(builder.Services, runtime);
+            var app = builder.Build();
+            SidecarComposition.UseSidecarMiddleware(app, runtime);
+            SidecarComposition.MapSidecarEndpoints(app);
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            await store.RegisterAppAsync(new AppAddress(options.AppId, "127.0.0.1", options.AppPort ?? 0, options.AppProtocol, httpPort, grpcPort), options.TimeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            return new SidecarHost(app, store, runtime);
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Stops serving and delivering; pending messages stay in the store for the next start.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _app.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _app.DisposeAsync().ConfigureAwait(false);
+            _store.Dispose();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

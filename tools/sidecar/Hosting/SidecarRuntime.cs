@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Logging;
+using Storebridge.Sidecar.Config;
+using Storebridge.Sidecar.Secrets;
+using Storebridge.Sidecar.Storage;
+
+namespace Storebridge.Sidecar.Hosting;
+
+/// <summary>Per-runtime shared state: options, loaded resources, store, readiness.</summary>
+internal sealed partial class SidecarRuntime
+{
+    private readonly Dictionary<string, ComponentSpec> _stateStores = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ComponentSpec> _pubsubs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ISecretStore> _secretStores = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _appReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public SidecarRuntime(SidecarOptions options, LoadedResources resources, SqliteStore store, ILogger<SidecarRuntime> logger)
+    {
+        Options = options;
+        Resources = resources;
+        Store = store;
+        foreach (var component in resources.Components)
+        {
+            if (component.Type.StartsWith("state.", StringComparison.Ordinal))
+            {
+                _stateStores[component.Name] = component;
+                LogMapped(logger, component.Name, component.Type, "state", store.Path);
+            }
+            else if (component.Type.StartsWith("pubsub.", StringComparison.Ordinal))
+            {
+                _pubsubs[component.Name] = component;
+                LogMapped(logger, component.Name, component.Type, "pub/sub", store.Path);
+            }
+            else if (component.Type.StartsWith("secretstores.", StringComparison.Ordinal))
+            {
+                _secretStores[component.Name] = SecretStoreFactory.Create(component);
+            }
+            else if (component.Type == "bindings.cron")
+            {
+                CronBindings.Add(component);
+            }
+            else
+            {
+                throw new SidecarConfigException(component.File, "spec.type", $"component type '{component.Type}' is not supported by the local runtime (supported: state.*, pubsub.*, secretstores.local.file, secretstores.local.env, bindings.cron)");
+            }
+        }
+    }
+
+    public SidecarOptions Options { get; }
+
+    public string AppId => Options.AppId;
+
+    public LoadedResources Resources { get; }
+
+    public SqliteStore Store { get; }
+
+    public TimeProvider Time => Options.TimeProvider;
+
+    public List<ComponentSpec> CronBindings { get; } = [];
+
+    public IEnumerable<ComponentSpec> Components => Resources.Components;
+
+    /// <summary>Subscriptions in force (set once the app's <c>/dapr/subscribe</c> has been read).</summary>
+    public IReadOnlyList<(SubscriptionSpec Spec, bool Declarative)> Subscriptions { get; set; } = [];
+
+    /// <summary>Extended metadata set through <c>PUT /v1.0/metadata/{key}</c>.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, string> ExtendedMetadata { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Completes when the app channel is up and subscriptions are registered (at once without an app port).</summary>
+    public Task AppReady => _appReady.Task;
+
+    public void MarkAppReady() => _appReady.TrySetResult();
+
+    public int HttpPort { get; set; }
+
+    public int GrpcPort { get; set; }
+
+    public bool HasStateStore(string name) => _stateStores.ContainsKey(name);
+
+    public bool HasPubSub(string name) => _pubsubs.ContainsKey(name);
+
+    public ISecretStore? SecretStore(string name) => _secretStores.GetValueOrDefault(name);
+
+    /// <summary>The Dapr key scheme: <c>appid||key</c>.</summary>
+    public string StateKey(string key) => $"{AppId}||{key}";
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Component '{Name}' of type {Type} is served by the local {Kind} store in {Path}")]
+    private static partial void LogMapped(ILogger logger, string name, string type, string kind, string path);
+}

@@ -1,0 +1,3 @@
+using Storebridge.Sidecar.Cli;
+
+return await SidecarCli.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,473 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
+
+namespace Storebridge.Sidecar.Storage;
+
+/// <summary>A state write that failed because the caller's ETag no longer matches (or first-write found a value).</summary>
+internal sealed class ETagMismatchException(string key) : Exception($"possible etag mismatch for key {key}")
+{
+    public string Key { get; } = key;
+}
+
+/// <summary>One state operation inside a save or a transaction. A null <see cref="Value"/> means delete.</summary>
+internal sealed record StateWrite(string Key, byte[]? Value, string? ETag, bool FirstWrite, string? ContentType = null);
+
+/// <summary>A stored state value.</summary>
+internal sealed record StateEntry(byte[] Value, string ETag, string? ContentType);
+
+/// <summary>A message leased for delivery to one app.</summary>
+internal sealed record LeasedDelivery(long Seq, string PubSub, string Topic, byte[] Body, string ContentType, bool Raw, int Attempts);
+
+/// <summary>The outcome of one delivery attempt, applied in a batch.</summary>
+internal sealed record DeliveryOutcome(long Seq, DeliveryResult Result, DateTimeOffset? RetryAt = null, string? DeadLetterTopic = null, string? PubSub = null);
+
+internal enum DeliveryResult { Done, Retry, Dropped, DeadLettered }
+
+/// <summary>Where an app can be reached, as registered by its runtime.</summary>
+internal sealed record AppAddress(string AppId, string Host, int AppPort, string AppProtocol, int HttpPort, int GrpcPort);
+
+/// <summary>
+/// The one SQLite database all runtimes on a machine share: state, the message log, pending deliveries and the
+/// app registry. WAL with synchronous=NORMAL: a commit survives a killed process (the OS holds the pages);
+/// only a power loss could drop the last commits, which is acceptable for a local runtime.
+/// </summary>
+internal sealed class SqliteStore : IDisposable
+{
+    private static readonly ConcurrentDictionary<string, SqliteStore> Open = new(StringComparer.Ordinal);
+    private static readonly Lock OpenLock = new();
+
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly SqliteConnection _writer;
+    private readonly ConcurrentBag<SqliteConnection> _readers = [];
+    private readonly ConcurrentDictionary<string, DeliverySignal> _signals = new(StringComparer.Ordinal);
+    private int _refCount;
+
+    private SqliteStore(string path)
+    {
+        Path = path;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 30,
+        }.ToString();
+        _writer = OpenConnection();
+        Execute(_writer, """
+            PRAGMA journal_mode=WAL;
+            CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value BLOB NOT NULL, etag TEXT NOT NULL, content_type TEXT) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS messages(seq INTEGER PRIMARY KEY AUTOINCREMENT, pubsub TEXT NOT NULL, topic TEXT NOT NULL,
+                body BLOB NOT NULL, content_type TEXT NOT NULL, raw INTEGER NOT NULL, published_at INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS subscribers(app_id TEXT NOT NULL, pubsub TEXT NOT NULL, topic TEXT NOT NULL,
+                PRIMARY KEY(pubsub, topic, app_id)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS deliveries(app_id TEXT NOT NULL, seq INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+                due_at INTEGER NOT NULL, lease_until INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(app_id, seq)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS apps(app_id TEXT PRIMARY KEY, host TEXT NOT NULL, app_port INTEGER NOT NULL, app_protocol TEXT NOT NULL,
+                http_port INTEGER NOT NULL, grpc_port INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
+            """);
+    }
+
+    /// <summary>Full path of the database file.</summary>
+    public string Path { get; }
+
+    /// <summary>Opens (or shares) the store at <paramref name="dataDir"/>/sidecar.db. Dispose releases one reference.</summary>
+    public static SqliteStore Acquire(string dataDir)
+    {
+        Directory.CreateDirectory(dataDir);
+        var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(dataDir, "sidecar.db"));
+        lock (OpenLock)
+        {
+            var store = Open.GetOrAdd(path, p => new SqliteStore(p));
+            store._refCount++;
+            return store;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (OpenLock)
+        {
+            if (--_refCount > 0)
+            {
+                return;
+            }
+
+            Open.TryRemove(Path, out _);
+        }
+
+        _writer.Dispose();
+        while (_readers.TryTake(out var reader))
+        {
+            reader.Dispose();
+        }
+
+        _writeGate.Dispose();
+    }
+
+    // ---------------------------------------------------------------- state
+
+    public StateEntry? GetState(string key) => Read(conn =>
+    {
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT value, etag, content_type FROM state WHERE key = $k";
+        cmd.Parameters.AddWithValue("$k", key);
+        using var reader = cmd.ExecuteReader();
+        return reader.Read()
+            ? new StateEntry((byte[])reader.GetValue(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2))
+            : null;
+    });
+
+    /// <summary>Applies all writes in one transaction: either every one is stored or none (then it throws).</summary>
+    public async Task<IReadOnlyList<string?>> WriteStateAsync(IReadOnlyList<StateWrite> writes, CancellationToken ct = default) =>
+        await WriteAsync(conn =>
+        {
+            var etags = new List<string?>(writes.Count);
+            foreach (var write in writes)
+            {
+                etags.Add(ApplyStateWrite(conn, write));
+            }
+
+            return (IReadOnlyList<string?>)etags;
+        }, ct).ConfigureAwait(false);
+
+    private static string? ApplyStateWrite(SqliteConnection conn, StateWrite write)
+    {
+        using var cmd = conn.CreateCommand();
+        cmd.Parameters.AddWithValue("$k", write.Key);
+        var hasETag = !string.IsNullOrEmpty(write.ETag);
+        if (hasETag)
+        {
+            cmd.Parameters.AddWithValue("$e", write.ETag);
+        }
+
+        if (write.Value is null)
+        {
+            cmd.CommandText = hasETag ? "DELETE FROM state WHERE key = $k AND etag = $e" : "DELETE FROM state WHERE key = $k";
+            if (cmd.ExecuteNonQuery() == 0 && hasETag)
+            {
+                throw new ETagMismatchException(write.Key);
+            }
+
+            return null;
+        }
+
+        var newETag = Guid.NewGuid().ToString("N");
+        cmd.Parameters.AddWithValue("$v", write.Value);
+        cmd.Parameters.AddWithValue("$n", newETag);
+        cmd.Parameters.AddWithValue("$c", (object?)write.ContentType ?? DBNull.Value);
+        cmd.CommandText = hasETag
+            ? "UPDATE state SET value = $v, etag = $n, content_type = $c WHERE key = $k AND etag = $e"
+            : write.FirstWrite
+                // first-write without an ETag means "only if nobody has written it yet".
+                ? "INSERT INTO state(key, value, etag, content_type) VALUES($k, $v, $n, $c) ON CONFLICT(key) DO NOTHING"
+                : "INSERT INTO state(key, value, etag, content_type) VALUES($k, $v, $n, $c) ON CONFLICT(key) DO UPDATE SET value = excluded.value, etag = excluded.etag, content_type = excluded.content_type";
+        if (cmd.ExecuteNonQuery() == 0)
+        {
+            throw new ETagMismatchException(write.Key);
+        }
+
+        return newETag;
+    }
+
+    // ---------------------------------------------------------------- pub/sub
+
+    /// <summary>Appends messages to the log and fans each out to every app subscribed to its topic, atomically.</summary>
+    public async Task PublishAsync(IReadOnlyList<(string PubSub, string Topic, byte[] Body, string ContentType, bool Raw)> messages, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var apps = await WriteAsync(conn =>
+        {
+            var touched = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var m in messages)
+            {
+                InsertMessage(conn, m.PubSub, m.Topic, m.Body, m.ContentType, m.Raw, now, touched);
+            }
+
+            return touched;
+        }, ct).ConfigureAwait(false);
+        foreach (var app in apps)
+        {
+            SignalFor(app).Set();
+        }
+    }
+
+    private static void InsertMessage(SqliteConnection conn, string pubsub, string topic, byte[] body, string contentType, bool raw, DateTimeOffset now, HashSet<string> touched)
+    {
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = """
+            INSERT INTO messages(pubsub, topic, body, content_type, raw, published_at) VALUES($p, $t, $b, $c, $r, $now);
+            INSERT INTO deliveries(app_id, seq, due_at) SELECT app_id, last_insert_rowid(), 0 FROM subscribers WHERE pubsub = $p AND topic = $t;
+            SELECT app_id FROM subscribers WHERE pubsub = $p AND topic = $t;
+            """;
+        cmd.Parameters.AddWithValue("$p", pubsub);
+        cmd.Parameters.AddWithValue("$t", topic);
+        cmd.Parameters.AddWithValue("$b", body);
+        cmd.Parameters.AddWithValue("$c", contentType);
+        cmd.Parameters.AddWithValue("$r", raw ? 1 : 0);
+        cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            touched.Add(reader.GetString(0));
+        }
+    }
+
+    /// <summary>Records that <paramref name="appId"/> receives messages of these topics from now on (durably).</summary>
+    public Task RegisterSubscriptionsAsync(string appId, IEnumerable<(string PubSub, string Topic)> topics, CancellationToken ct = default) =>
+        WriteAsync(conn =>
+        {
+            using (var clear = conn.CreateCommand())
+            {
+                clear.CommandText = "DELETE FROM subscribers WHERE app_id = $a";
+                clear.Parameters.AddWithValue("$a", appId);
+                clear.ExecuteNonQuery();
+            }
+
+            foreach (var (pubsub, topic) in topics)
+            {
+                using var cmd = conn.CreateCommand();
+                cmd.CommandText = "INSERT OR IGNORE INTO subscribers(app_id, pubsub, topic) VALUES($a, $p, $t)";
+                cmd.Parameters.AddWithValue("$a", appId);
+                cmd.Parameters.AddWithValue("$p", pubsub);
+                cmd.Parameters.AddWithValue("$t", topic);
+                cmd.ExecuteNonQuery();
+            }
+
+            return 0;
+        }, ct);
+
+    /// <summary>Takes leases on due deliveries for an app (other runtimes skip leased rows until the lease runs out).</summary>
+    public Task<List<LeasedDelivery>> LeaseDeliveriesAsync(string appId, DateTimeOffset now, TimeSpan lease, int max, CancellationToken ct = default) =>
+        WriteAsync(conn =>
+        {
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = """
+                UPDATE deliveries SET lease_until = $l, attempts = attempts + 1
+                WHERE app_id = $a AND seq IN (SELECT seq FROM deliveries WHERE app_id = $a AND due_at <= $now AND lease_until <= $now ORDER BY seq LIMIT $max)
+                RETURNING seq, attempts;
+                """;
+            cmd.Parameters.AddWithValue("$a", appId);
+            cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            cmd.Parameters.AddWithValue("$l", (now + lease).ToUnixTimeMilliseconds());
+            cmd.Parameters.AddWithValue("$max", max);
+            var leased = new List<(long Seq, int Attempts)>();
+            using (var reader = cmd.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    leased.Add((reader.GetInt64(0), reader.GetInt32(1)));
+                }
+            }
+
+            var result = new List<LeasedDelivery>(leased.Count);
+            using var get = conn.CreateCommand();
+            get.CommandText = "SELECT pubsub, topic, body, content_type, raw FROM messages WHERE seq = $s";
+            var seqParam = get.Parameters.Add("$s", SqliteType.Integer);
+            foreach (var (seq, attempts) in leased.OrderBy(l => l.Seq))
+            {
+                seqParam.Value = seq;
+                using var reader = get.ExecuteReader();
+                if (reader.Read())
+                {
+                    result.Add(new LeasedDelivery(seq, reader.GetString(0), reader.GetString(1), (byte[])reader.GetValue(2), reader.GetString(3), reader.GetInt32(4) != 0, attempts));
+                }
+            }
+
+            return result;
+        }, ct);
+
+    /// <summary>Applies delivery outcomes: done/dropped rows go, retries get a due time, dead letters are re-published.</summary>
+    public async Task CompleteDeliveriesAsync(string appId, IReadOnlyList<DeliveryOutcome> outcomes, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var touched = await WriteAsync(conn =>
+        {
+            var apps = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var outcome in outcomes)
+            {
+                using var cmd = conn.CreateCommand();
+                cmd.Parameters.AddWithValue("$a", appId);
+                cmd.Parameters.AddWithValue("$s", outcome.Seq);
+                if (outcome.Result == DeliveryResult.Retry)
+                {
+                    cmd.CommandText = "UPDATE deliveries SET due_at = $d, lease_until = 0 WHERE app_id = $a AND seq = $s";
+                    cmd.Parameters.AddWithValue("$d", (outcome.RetryAt ?? now).ToUnixTimeMilliseconds());
+                    cmd.ExecuteNonQuery();
+                    continue;
+                }
+
+                if (outcome.Result == DeliveryResult.DeadLettered)
+                {
+                    using var copy = conn.CreateCommand();
+                    copy.CommandText = "SELECT body, content_type, raw FROM messages WHERE seq = $s";
+                    copy.Parameters.AddWithValue("$s", outcome.Seq);
+                    using var reader = copy.ExecuteReader();
+                    if (reader.Read())
+                    {
+                        InsertMessage(conn, outcome.PubSub!, outcome.DeadLetterTopic!, (byte[])reader.GetValue(0), reader.GetString(1), reader.GetInt32(2) != 0, now, apps);
+                    }
+                }
+
+                cmd.CommandText = "DELETE FROM deliveries WHERE app_id = $a AND seq = $s";
+                cmd.ExecuteNonQuery();
+            }
+
+            return apps;
+        }, ct).ConfigureAwait(false);
+        foreach (var app in touched)
+        {
+            SignalFor(app).Set();
+        }
+    }
+
+    /// <summary>Makes every delivery of an app due again (a restarted runtime owns the work its predecessor leased).</summary>
+    public Task ReleaseLeasesAsync(string appId, CancellationToken ct = default) =>
+        WriteAsync(conn =>
+        {
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "UPDATE deliveries SET lease_until = 0 WHERE app_id = $a";
+            cmd.Parameters.AddWithValue("$a", appId);
+            return cmd.ExecuteNonQuery();
+        }, ct);
+
+    /// <summary>Earliest time a delivery of the app becomes due, or null when none is pending.</summary>
+    public DateTimeOffset? NextDueAt(string appId) => Read(conn =>
+    {
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT MIN(MAX(due_at, lease_until)) FROM deliveries WHERE app_id = $a";
+        cmd.Parameters.AddWithValue("$a", appId);
+        var value = cmd.ExecuteScalar();
+        return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
+    });
+
+    /// <summary>Number of deliveries still pending for an app.</summary>
+    public long PendingDeliveries(string appId) => Read(conn =>
+    {
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM deliveries WHERE app_id = $a";
+        cmd.Parameters.AddWithValue("$a", appId);
+        return (long)cmd.ExecuteScalar()!;
+    });
+
+    /// <summary>Deletes messages nobody still has to receive.</summary>
+    public Task<int> PruneMessagesAsync(CancellationToken ct = default) =>
+        WriteAsync(conn =>
+        {
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "DELETE FROM messages WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = messages.seq)";
+            return cmd.ExecuteNonQuery();
+        }, ct);
+
+    /// <summary>The in-process wake-up for an app's delivery loop (other processes are found by polling).</summary>
+    public DeliverySignal SignalFor(string appId) => _signals.GetOrAdd(appId, _ => new DeliverySignal());
+
+    // ---------------------------------------------------------------- app registry
+
+    public Task RegisterAppAsync(AppAddress address, DateTimeOffset now, CancellationToken ct = default) =>
+        WriteAsync(conn =>
+        {
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = """
+                INSERT INTO apps(app_id, host, app_port, app_protocol, http_port, grpc_port, updated_at) VALUES($a, $h, $p, $pr, $hp, $gp, $now)
+                ON CONFLICT(app_id) DO UPDATE SET host = excluded.host, app_port = excluded.app_port, app_protocol = excluded.app_protocol,
+                    http_port = excluded.http_port, grpc_port = excluded.grpc_port, updated_at = excluded.updated_at
+                """;
+            cmd.Parameters.AddWithValue("$a", address.AppId);
+            cmd.Parameters.AddWithValue("$h", address.Host);
+            cmd.Parameters.AddWithValue("$p", address.AppPort);
+            cmd.Parameters.AddWithValue("$pr", address.AppProtocol);
+            cmd.Parameters.AddWithValue("$hp", address.HttpPort);
+            cmd.Parameters.AddWithValue("$gp", address.GrpcPort);
+            cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            return cmd.ExecuteNonQuery();
+        }, ct);
+
+    public AppAddress? ResolveApp(string appId) => Read(conn =>
+    {
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = "SELECT host, app_port, app_protocol, http_port, grpc_port FROM apps WHERE app_id = $a";
+        cmd.Parameters.AddWithValue("$a", appId);
+        using var reader = cmd.ExecuteReader();
+        return reader.Read()
+            ? new AppAddress(appId, reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4))
+            : null;
+    });
+
+    // ---------------------------------------------------------------- plumbing
+
+    private SqliteConnection OpenConnection()
+    {
+        var conn = new SqliteConnection(_connectionString);
+        conn.Open();
+        Execute(conn, "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=OFF;");
+        return conn;
+    }
+
+    private static void Execute(SqliteConnection conn, string sql)
+    {
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private T Read<T>(Func<SqliteConnection, T> action)
+    {
+        if (!_readers.TryTake(out var conn))
+        {
+            conn = OpenConnection();
+        }
+
+        try
+        {
+            return action(conn);
+        }
+        finally
+        {
+            _readers.Add(conn);
+        }
+    }
+
+    // One writer connection per process; BEGIN IMMEDIATE takes SQLite's write lock up front so concurrent
+    // processes queue on busy_timeout instead of failing on lock upgrade.
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, T> action, CancellationToken ct)
+    {
+        await _writeGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            Execute(_writer, "BEGIN IMMEDIATE");
+            try
+            {
+                var result = action(_writer);
+                Execute(_writer, "COMMIT");
+                return result;
+            }
+            catch
+            {
+                Execute(_writer, "ROLLBACK");
+                throw;
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+}
+
+/// <summary>An auto-reset wake-up: Set() before WaitAsync() is not lost.</summary>
+internal sealed class DeliverySignal
+{
+    private TaskCompletionSource _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Set() => _tcs.TrySetResult();
+
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        var tcs = Volatile.Read(ref _tcs);
+        if (!tcs.Task.IsCompleted)
+        {
+            await Task.WhenAny(tcs.Task, Task.Delay(timeout, ct)).ConfigureAwait(false);
+        }
+
+        Interlocked.CompareExchange(ref _tcs, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), tcs);
+    }
+}
