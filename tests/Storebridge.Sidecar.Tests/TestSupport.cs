@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -96,7 +97,7 @@ internal sealed class TempResources : IDisposable
     }
 }
 
-/// <summary>An event an app received, as the test sees it.</summary>
+/// <summary>A POST an app received, as it was on the wire.</summary>
 internal sealed record ReceivedEvent(string Route, string Body, string? ContentType, string? Traceparent, string? ApiToken);
 
 /// <summary>
@@ -118,6 +119,8 @@ internal sealed class TestApp : IAsyncDisposable
 
     public ConcurrentQueue<ReceivedEvent> Received { get; }
 
+    public IEnumerable<ReceivedEvent> On(string route) => Received.Where(r => r.Route == route);
+
     public static async Task<TestApp> StartAsync(Action<WebApplication, ConcurrentQueue<ReceivedEvent>> map, Action<IServiceCollection>? services = null, int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -127,6 +130,18 @@ internal sealed class TestApp : IAsyncDisposable
         services?.Invoke(builder.Services);
         var app = builder.Build();
         var received = new ConcurrentQueue<ReceivedEvent>();
+        // Record every request as it arrived on the wire, before UseCloudEvents unwraps the envelope.
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Method == "POST" && context.Request.Path != "/dapr/subscribe" && context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true)
+            {
+                context.Request.EnableBuffering();
+                await Record(context, received);
+                context.Request.Body.Position = 0;
+            }
+
+            await next(context);
+        });
         app.UseCloudEvents();
         app.MapSubscribeHandler();
         map(app, received);
@@ -135,14 +150,12 @@ internal sealed class TestApp : IAsyncDisposable
         return new TestApp(app, new Uri(address).Port, received);
     }
 
-    /// <summary>Records the request (body after UseCloudEvents unwrapped it) and answers with <paramref name="answer"/>.</summary>
-    public static async Task<string> Record(Microsoft.AspNetCore.Http.HttpContext context, ConcurrentQueue<ReceivedEvent> received)
+    private static async Task Record(HttpContext context, ConcurrentQueue<ReceivedEvent> received)
     {
-        using var reader = new StreamReader(context.Request.Body);
+        using var reader = new StreamReader(context.Request.Body, leaveOpen: true);
         var body = await reader.ReadToEndAsync();
         received.Enqueue(new ReceivedEvent(context.Request.Path, body, context.Request.ContentType,
             context.Request.Headers["traceparent"].FirstOrDefault(), context.Request.Headers["dapr-api-token"].FirstOrDefault()));
-        return body;
     }
 
     public async ValueTask DisposeAsync()
