@@ -727,7 +727,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         var effects = new StoreEffects();
         effects.InboxWrites.AddRange(wakeups);
         Apply(effects);
-        Log.Recovered(_logger, _options.AppId, _options.DatabasePath, activities.Count, wakeups.Count);
+        Log.Recovered(_logger, _options.AppId, _options.DatabasePath, activities.Count, wakeups.Select(w => w.InstanceId).Distinct(StringComparer.Ordinal).Count());
     }
 
     private static GetInstanceResponse ToResponse(InstanceRecord? instance, bool includeInputsAndOutputs)

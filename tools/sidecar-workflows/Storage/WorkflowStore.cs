@@ -582,7 +582,8 @@ internal sealed class WorkflowStore : IDisposable
     {
         lock (_sync)
         {
-            using var cmd = Command("SELECT instance_id, MIN(visible_at) FROM wf_inbox WHERE app_id = $app GROUP BY instance_id");
+            // Every distinct time, not just the earliest: an instance may hold several pending timers.
+            using var cmd = Command("SELECT DISTINCT instance_id, visible_at FROM wf_inbox WHERE app_id = $app");
             using var reader = cmd.ExecuteReader();
             var result = new List<(string, DateTimeOffset)>();
             while (reader.Read())
@@ -591,16 +592,6 @@ internal sealed class WorkflowStore : IDisposable
             }
 
             return result;
-        }
-    }
-
-    /// <summary>The earliest inbox row of an instance that is not yet visible (a pending timer), if any.</summary>
-    public DateTimeOffset? NextInboxVisibility(string instanceId)
-    {
-        lock (_sync)
-        {
-            using var cmd = Command("SELECT MIN(visible_at) FROM wf_inbox WHERE app_id = $app AND instance_id = $id", ("$id", instanceId));
-            return cmd.ExecuteScalar() is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
         }
     }
 
