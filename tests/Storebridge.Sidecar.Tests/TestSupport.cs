@@ -69,10 +69,11 @@ internal sealed class TempResources : IDisposable
         return path;
     }
 
-    public SidecarOptions Options(string appId, int? appPort = null, string? apiToken = null, string? appApiToken = null) => new()
+    public SidecarOptions Options(string appId, int? appPort = null, string? apiToken = null, string? appApiToken = null, string appProtocol = "http") => new()
     {
         AppId = appId,
         AppPort = appPort,
+        AppProtocol = appProtocol,
         ResourcesPaths = [ResourcesDir],
         DataDir = DataDir,
         ApiToken = apiToken,
@@ -101,7 +102,7 @@ internal sealed class TempResources : IDisposable
 internal sealed record ReceivedEvent(string Route, string Body, string? ContentType, string? Traceparent, string? ApiToken);
 
 /// <summary>
-/// A real Kestrel app on 127.0.0.1 (port 0, HTTP/1.1 and h2c) built by the test with minimal APIs and
+/// A real Kestrel app on 127.0.0.1 (port 0; HTTP/1.1, or h2c when asked) built by the test with minimal APIs and
 /// Dapr.AspNetCore; it records what reaches it.
 /// </summary>
 internal sealed class TestApp : IAsyncDisposable
@@ -121,11 +122,11 @@ internal sealed class TestApp : IAsyncDisposable
 
     public IEnumerable<ReceivedEvent> On(string route) => Received.Where(r => r.Route == route);
 
-    public static async Task<TestApp> StartAsync(Action<WebApplication, ConcurrentQueue<ReceivedEvent>> map, Action<IServiceCollection>? services = null, int port = 0)
+    public static async Task<TestApp> StartAsync(Action<WebApplication, ConcurrentQueue<ReceivedEvent>> map, Action<IServiceCollection>? services = null, int port = 0, HttpProtocols protocols = HttpProtocols.Http1AndHttp2)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http1AndHttp2));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.Protocols = protocols));
         builder.Services.AddDaprClient();
         services?.Invoke(builder.Services);
         var app = builder.Build();

@@ -84,7 +84,7 @@ internal sealed partial class CronBindingService(SidecarRuntime runtime, AppChan
 
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(app.BaseUri, route.StartsWith('/') ? route : "/" + route));
+                using var request = app.NewRequest(HttpMethod.Post, route);
                 request.Content = new ByteArrayContent([]);
                 request.Headers.TryAddWithoutValidation("traceparent", PubSub.TraceContext.ChildOf(null));
                 app.AddToken(request);

@@ -61,9 +61,9 @@ public sealed class SidecarHost : IAsyncDisposable
             throw new SidecarConfigException("(flags)", "--app-id", $"'{options.AppId}' is not a valid app id");
         }
 
-        if (options.AppProtocol is not ("http" or "grpc"))
+        if (options.AppProtocol is not ("http" or "grpc" or "h2c"))
         {
-            throw new SidecarConfigException("(flags)", "--app-protocol", $"expected http or grpc, found '{options.AppProtocol}'");
+            throw new SidecarConfigException("(flags)", "--app-protocol", $"expected http, h2c or grpc, found '{options.AppProtocol}'");
         }
 
         var resources = LoadedResources.Load(options.ResourcesPaths, options.AppId, options.ConfigFile);

@@ -11,7 +11,10 @@ public sealed class SidecarOptions
     /// <summary><c>--app-port</c>: where the app listens (null: no app channel, no subscriptions/bindings).</summary>
     public int? AppPort { get; init; }
 
-    /// <summary><c>--app-protocol</c>: <c>http</c> or <c>grpc</c>.</summary>
+    /// <summary>
+    /// <c>--app-protocol</c>: <c>http</c> (HTTP/1.1), <c>h2c</c> (HTTP/2 cleartext: one app port for the app's
+    /// HTTP endpoints and its own gRPC services) or <c>grpc</c> (AppCallback).
+    /// </summary>
     public string AppProtocol { get; init; } = "http";
 
     /// <summary>Host of the app; always loopback here.</summary>

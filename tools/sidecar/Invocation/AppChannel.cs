@@ -34,6 +34,20 @@ internal sealed class AppChannel : IDisposable
         _grpc = new Lazy<GrpcChannel>(() => GrpcChannel.ForAddress(BaseUri, new GrpcChannelOptions { HttpHandler = new SocketsHttpHandler { UseProxy = false, EnableMultipleHttp2Connections = true } }));
     }
 
+    /// <summary>
+    /// HTTP version for calls to the app: HTTP/2 prior knowledge for <c>h2c</c> and <c>grpc</c> apps (Kestrel only
+    /// speaks h2c on an Http2-only endpoint), HTTP/1.1 otherwise — the same rule as daprd's app channel.
+    /// </summary>
+    public Version HttpVersionForApp => _runtime.Options.AppProtocol is "h2c" or "grpc" ? HttpVersion.Version20 : HttpVersion.Version11;
+
+    /// <summary>A request to the app with the app channel's HTTP version.</summary>
+    public HttpRequestMessage NewRequest(HttpMethod method, string pathAndQuery) =>
+        new(method, new Uri(BaseUri, pathAndQuery.StartsWith('/') ? pathAndQuery : "/" + pathAndQuery))
+        {
+            Version = HttpVersionForApp,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+
     public Uri BaseUri => new($"http://{_runtime.Options.AppHost}:{_runtime.Options.AppPort}");
 
     public HttpClient Http => _http;
@@ -71,7 +85,7 @@ internal sealed class AppChannel : IDisposable
         {
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(BaseUri, "/dapr/subscribe"));
+                using var request = NewRequest(HttpMethod.Get, "/dapr/subscribe");
                 AddToken(request);
                 using var response = await _http.SendAsync(request, ct).ConfigureAwait(false);
                 return (response.StatusCode, await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
@@ -86,7 +100,7 @@ internal sealed class AppChannel : IDisposable
 
     public async Task<AppResponse> PostEventAsync(string route, byte[] body, string contentType, string traceparent, string pubsub, string topic, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(BaseUri, route.StartsWith('/') ? route : "/" + route));
+        using var request = NewRequest(HttpMethod.Post, route);
         request.Content = new ByteArrayContent(body);
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         request.Headers.TryAddWithoutValidation("traceparent", traceparent);

@@ -81,6 +81,12 @@ internal sealed partial class Invoker(SidecarRuntime runtime, AppChannel app, IL
         }
 
         using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), target);
+        if (self)
+        {
+            request.Version = app.HttpVersionForApp;
+            request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        }
+
         if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
         {
             request.Content = new StreamContent(context.Request.Body);
@@ -173,7 +179,7 @@ internal sealed partial class Invoker(SidecarRuntime runtime, AppChannel app, IL
         // HTTP app: the gRPC request becomes an HTTP call as daprd makes it.
         var verb = message.HttpExtension?.Verb is { } v && v != HTTPExtension.Types.Verb.None ? v.ToString().ToUpperInvariant() : "POST";
         var query = message.HttpExtension?.Querystring is { Length: > 0 } q ? "?" + q : "";
-        using var httpRequest = new HttpRequestMessage(new HttpMethod(verb), new Uri(app.BaseUri, "/" + message.Method + query));
+        using var httpRequest = app.NewRequest(new HttpMethod(verb), "/" + message.Method + query);
         if (message.Data is { } data && !data.Value.IsEmpty)
         {
             httpRequest.Content = new ByteArrayContent(data.Value.ToByteArray());

@@ -47,7 +47,7 @@ internal sealed partial class DeliveryService(SidecarRuntime runtime, AppChannel
     private async Task LoadSubscriptionsAsync(CancellationToken ct)
     {
         var all = new List<(SubscriptionSpec, bool)>();
-        if (runtime.Options.AppProtocol == "http")
+        if (runtime.Options.AppProtocol is "http" or "h2c")
         {
             var (status, body) = await app.GetSubscriptionsAsync(ct).ConfigureAwait(false);
             if (status == HttpStatusCode.OK && !string.IsNullOrWhiteSpace(body))
