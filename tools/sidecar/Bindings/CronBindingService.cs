@@ -57,9 +57,7 @@ internal sealed partial class CronBindingService(SidecarRuntime runtime, AppChan
             return;
         }
 
-        var schedules = runtime.CronBindings
-            .Select(c => (Component: c, Schedule: CronSchedule.Parse(c.Meta("schedule") ?? throw new SidecarConfigException(c.File, "spec.metadata.schedule", "missing"), c.File)))
-            .ToList();
+        var schedules = runtime.CronBindings;
         try
         {
             await runtime.AppReady.WaitAsync(stoppingToken).ConfigureAwait(false);

@@ -36,7 +36,8 @@ internal sealed partial class SidecarRuntime
             }
             else if (component.Type == "bindings.cron")
             {
-                CronBindings.Add(component);
+                var schedule = component.Meta("schedule") ?? throw new SidecarConfigException(component.File, "spec.metadata.schedule", "missing");
+                CronBindings.Add((component, Bindings.CronSchedule.Parse(schedule, component.File)));
             }
             else
             {
@@ -55,7 +56,7 @@ internal sealed partial class SidecarRuntime
 
     public TimeProvider Time => Options.TimeProvider;
 
-    public List<ComponentSpec> CronBindings { get; } = [];
+    public List<(ComponentSpec Component, Bindings.CronSchedule Schedule)> CronBindings { get; } = [];
 
     public IEnumerable<ComponentSpec> Components => Resources.Components;
 
