@@ -232,6 +232,23 @@ public sealed class WorkflowConformanceTests
     }
 
     [Fact]
+    public async Task Scheduled_start_keeps_the_instance_pending_until_its_start_time()
+    {
+        await using var env = await TestEnv.StartAsync();
+
+        var startAt = DateTimeOffset.UtcNow.AddMilliseconds(600);
+        var id = await env.Client.ScheduleNewWorkflowAsync(nameof(ChainWorkflow), "scheduled-1", "later", startAt, Ct);
+        var pending = await env.Client.GetWorkflowStateAsync(id, cancellation: Ct);
+        var state = await env.CompletionAsync(id);
+
+        Assert.Equal(WorkflowRuntimeStatus.Pending, pending.RuntimeStatus);
+        Assert.Equal("later-a-b-c", state.ReadOutputAs<string>());
+        var history = await env.Runtime.Inspector.GetHistoryAsync(id, Ct);
+        var firstTurn = history!.First(e => e.WorkflowStarted is not null);
+        Assert.True(firstTurn.Timestamp.ToDateTimeOffset() >= startAt.AddMilliseconds(-1), "The workflow ran before its scheduled start.");
+    }
+
+    [Fact]
     public async Task Instances_are_listed_by_status_and_age()
     {
         await using var env = await TestEnv.StartAsync();

@@ -21,7 +21,12 @@ public static class WorkflowBackendExtensions
         configure(options);
         options.Validate();
 
-        services.AddGrpc();
+        // Workflow histories and activity payloads can outgrow gRPC's 4 MB default; the SDK client lifts its limit too.
+        services.AddGrpc().AddServiceOptions<TaskHubSidecarGrpcService>(o =>
+        {
+            o.MaxReceiveMessageSize = null;
+            o.MaxSendMessageSize = null;
+        });
         services.AddSingleton(options);
         services.AddSingleton(sp => new WorkflowEngine(options, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IWorkflowInstanceInspector>(sp => sp.GetRequiredService<WorkflowEngine>());

@@ -23,6 +23,7 @@ internal enum WaitCondition
 internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
 {
     private static readonly TimeSpan MaxWaitSlice = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan RetryPause = TimeSpan.FromSeconds(1);
 
     private readonly WorkflowBackendOptions _options;
     private readonly WorkflowStore _store;
@@ -534,20 +535,25 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         _ready.Writer.TryWrite(new WorkRef(null, activityId));
     }
 
+    /// <summary>Retries a work item whose preparation failed (e.g. the database was busy) after a pause, not in a hot loop.</summary>
     private void Requeue(WorkRef item)
     {
         if (item.ActivityId is { } activityId)
         {
             lock (_gate)
             {
-                _leasedActivities.Remove(activityId);
+                if (_leasedActivities.TryGetValue(activityId, out var token) && token.Length == 0)
+                {
+                    _leasedActivities.Remove(activityId);
+                }
             }
 
-            EnqueueActivity(activityId);
+            _ = Task.Delay(RetryPause, _time, _stopping.Token).ContinueWith(_ => EnqueueActivity(activityId), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         }
         else
         {
-            FinishOrchestration(item.InstanceId!, requeue: true);
+            FinishOrchestration(item.InstanceId!, requeue: false);
+            ScheduleWakeup(item.InstanceId!, _time.GetUtcNow() + RetryPause);
         }
     }
 

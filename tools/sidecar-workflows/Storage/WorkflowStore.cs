@@ -112,7 +112,7 @@ internal sealed class WorkflowStore : IDisposable
             using var tx = Begin();
             var now = Now;
             var executionId = string.IsNullOrEmpty(request.ExecutionId) ? Guid.NewGuid().ToString("N") : request.ExecutionId;
-            long? scheduled = request.ScheduledStartTimestamp is { } ts ? ts.ToDateTimeOffset().ToUnixTimeMilliseconds() : null;
+            long? scheduled = request.ScheduledStartTimestamp is { } ts ? CeilingMilliseconds(ts.ToDateTimeOffset()) : null;
             var inserted = Execute(
                 """
                 INSERT OR IGNORE INTO wf_instances (app_id, instance_id, execution_id, name, status, input, created_at, updated_at, scheduled_start)
@@ -641,7 +641,7 @@ internal sealed class WorkflowStore : IDisposable
         AppendHistory(instance.InstanceId, ref seq, NewEvent(e => { e.EventId = action.Id; e.TimerCreated = created; e.Router = router; }));
         var fireAt = timer.FireAt?.ToDateTimeOffset() ?? _time.GetUtcNow();
         var fired = NewEvent(e => e.TimerFired = new TimerFiredEvent { TimerId = action.Id, FireAt = timer.FireAt });
-        InsertInbox(instance.InstanceId, instance.ExecutionId, fireAt.ToUnixTimeMilliseconds(), fired, effects);
+        InsertInbox(instance.InstanceId, instance.ExecutionId, CeilingMilliseconds(fireAt), fired, effects);
     }
 
     private void CreateChild(InstanceRecord parent, WorkflowAction action, TaskRouter router, ref int seq, StoreEffects effects)
@@ -925,6 +925,13 @@ internal sealed class WorkflowStore : IDisposable
         var e = new HistoryEvent { EventId = -1, Timestamp = Timestamp.FromDateTimeOffset(_time.GetUtcNow()) };
         fill(e);
         return e;
+    }
+
+    /// <summary>Rounds up, so a timer never becomes visible (and the workflow's clock never reads) before its fire time.</summary>
+    private static long CeilingMilliseconds(DateTimeOffset at)
+    {
+        var ms = (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
+        return Math.Min(ms, DateTimeOffset.MaxValue.ToUnixTimeMilliseconds());
     }
 
     private long LastInsertRowId()
