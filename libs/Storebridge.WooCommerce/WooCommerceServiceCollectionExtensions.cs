@@ -37,10 +37,12 @@ public static class WooCommerceServiceCollectionExtensions
         var builder = services.AddHttpClient(WooRequest.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         builder.AddResilienceHandler("woocommerce", (pipeline, context) =>
             {
-                var store = context.ServiceProvider.GetRequiredService<IWooCommerceClientFactory>().GetStore(context.InstanceName);
-                WooResilience.Configure(pipeline, store.Resilience);
+                var factory = context.ServiceProvider.GetRequiredService<IWooCommerceClientFactory>();
+                var settings = factory.StoreIds.Contains(context.InstanceName) ? factory.GetStore(context.InstanceName).Resilience : new WooResilienceOptions();
+                WooResilience.Configure(pipeline, settings);
             })
-            .SelectPipelineBy(_ => request => WooRequest.GetStore(request).StoreId);
+            // One pipeline (and so one circuit breaker) per store. The factory probes the selector with a bare request.
+            .SelectPipelineBy(_ => request => request.Options.TryGetValue(WooRequest.Store, out var store) ? store.StoreId : "");
         builder.AddHttpMessageHandler<WooRateLimitHandler>();
         builder.AddHttpMessageHandler<WooAuthenticationHandler>();
         // Never log request URLs: query-string auth and OAuth put credentials there.

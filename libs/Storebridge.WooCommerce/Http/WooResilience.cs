@@ -14,9 +14,10 @@ internal static class WooResilience
 {
     public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> builder, WooResilienceOptions options)
     {
-        builder
-            .AddTimeout(options.TotalTimeout)
-            .AddRetry(new HttpRetryStrategyOptions
+        builder.AddTimeout(options.TotalTimeout);
+        if (options.MaxRetryAttempts > 0)
+        {
+            builder.AddRetry(new HttpRetryStrategyOptions
             {
                 MaxRetryAttempts = options.MaxRetryAttempts,
                 Delay = options.BaseDelay,
@@ -25,7 +26,10 @@ internal static class WooResilience
                 UseJitter = true,
                 ShouldRetryAfterHeader = true,
                 ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context)),
-            })
+            });
+        }
+
+        builder
             .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
             {
                 FailureRatio = options.FailureRatio,

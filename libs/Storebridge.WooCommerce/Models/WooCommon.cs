@@ -16,9 +16,11 @@ public sealed class WooAddress
     public string? Company { get; set; }
 
     /// <summary>Address line 1.</summary>
+    [JsonPropertyName("address_1")]
     public string? Address1 { get; set; }
 
     /// <summary>Address line 2.</summary>
+    [JsonPropertyName("address_2")]
     public string? Address2 { get; set; }
 
     /// <summary>City.</summary>
