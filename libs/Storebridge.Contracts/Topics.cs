@@ -48,4 +48,11 @@ public static class Topics
     public const string ErpShipmentCreated = "erp.shipment-created";
     public const string ErpItemChanged = "erp.item-changed";
     public const string ErpCustomerChanged = "erp.customer-changed";
+
+    /// <summary>Topics a service publishes to itself (durable hand-offs), not canonical events for subscribers.</summary>
+    public static class Internal
+    {
+        /// <summary>A store order delivery is in the orders inbox and waits to start or signal its workflow.</summary>
+        public const string OrdersIntakeAccepted = "orders.internal.intake-accepted";
+    }
 }

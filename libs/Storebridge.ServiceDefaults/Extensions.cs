@@ -7,6 +7,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Grpc.AspNetCore.Server;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Storebridge.ServiceDefaults.Events;
+using Storebridge.ServiceDefaults.Exceptions;
 using Storebridge.ServiceDefaults.Secrets;
 using Storebridge.ServiceDefaults.Security;
 
@@ -32,6 +35,9 @@ public static class Extensions
         builder.AddStorebridgeAuthentication();
 
         builder.Services.AddDaprClient(dapr => dapr.UseJsonSerializationOptions(new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<EventPublisher>();
+        builder.Services.TryAddSingleton<ExceptionQueue>();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +16,9 @@ internal sealed class RequestLimitsMiddleware(RequestDelegate next, IOptionsMoni
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var limit = options.CurrentValue.MaxRequestBodyBytes;
+        // An endpoint that reads its body in bounded steps itself (webhook intake) may set its own limit or none.
+        var endpointLimit = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>();
+        var limit = endpointLimit is null ? options.CurrentValue.MaxRequestBodyBytes : endpointLimit.MaxRequestBodySize ?? long.MaxValue;
         if (context.Request.ContentLength > limit)
         {
             await TooLarge(context, limit);
@@ -25,7 +28,7 @@ internal sealed class RequestLimitsMiddleware(RequestDelegate next, IOptionsMoni
         var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (feature is { IsReadOnly: false })
         {
-            feature.MaxRequestBodySize = limit;
+            feature.MaxRequestBodySize = limit == long.MaxValue ? null : limit;
         }
 
         await next(context);
@@ -63,7 +66,20 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problemD
     }
 }
 
-internal static class RequestLimitsExtensions
+/// <summary>Request body limits per endpoint.</summary>
+public static class RequestLimitsExtensions
 {
-    public static IApplicationBuilder UseRequestLimits(this IApplicationBuilder app) => app.UseMiddleware<RequestLimitsMiddleware>();
+    internal static IApplicationBuilder UseRequestLimits(this IApplicationBuilder app) => app.UseMiddleware<RequestLimitsMiddleware>();
+
+    /// <summary>
+    /// Lifts the service-wide body limit for an endpoint that bounds its own reads, so that it can record an oversized
+    /// request instead of the pipeline refusing it unseen.
+    /// </summary>
+    public static TBuilder WithOwnBodyLimit<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new OwnBodyLimit());
+
+    private sealed class OwnBodyLimit : IRequestSizeLimitMetadata
+    {
+        public long? MaxRequestBodySize => null;
+    }
 }

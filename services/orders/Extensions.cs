@@ -1,12 +1,59 @@
+using Dapr.Workflow;
+using Storebridge.Contracts.Catalog.V1;
+using Storebridge.Contracts.Inventory.V1;
+using Storebridge.Erp;
+using Storebridge.Orders.Domain;
+using Storebridge.Orders.Events;
+using Storebridge.Orders.Intake;
+using Storebridge.Orders.Workflows;
+using Storebridge.Orders.Workflows.Activities;
+using Storebridge.ServiceDefaults.Grpc;
+
 namespace Storebridge.Orders;
 
 /// <summary>Everything the orders service registers beyond the shared hosting defaults.</summary>
 public static class Extensions
 {
-    /// <summary>Registers the orders service's own dependencies.</summary>
+    /// <summary>Intake, the order-to-cash workflow and its activities, and the clients they use.</summary>
     public static IHostApplicationBuilder AddOrdersServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(TimeProvider.System);
+        var services = builder.Services;
+        services.Configure<OrdersOptions>(builder.Configuration.GetSection(OrdersOptions.Section));
+        services.AddWooCommerce(builder.Configuration.GetSection("WooCommerce"));
+        services.AddErpNext(builder.Configuration);
+        services.AddDaprGrpcClient<InventoryService.InventoryServiceClient>("inventory");
+        services.AddDaprGrpcClient<CatalogService.CatalogServiceClient>("catalog");
+
+        services.AddSingleton<IntakeMetrics>();
+        services.AddSingleton<OrderInbox>();
+        services.AddSingleton<OrderIntake>();
+        services.AddSingleton<ReconciliationSweep>();
+        services.AddSingleton<OrderStateStore>();
+        services.AddSingleton<DaprOrderWorkflows>();
+        services.AddSingleton<IOrderWorkflows>(provider => provider.GetRequiredService<DaprOrderWorkflows>());
+
+        services.AddDaprWorkflow(workflows =>
+        {
+            workflows.RegisterWorkflow<OrderToCashWorkflow>();
+            workflows.RegisterActivity<RecordTransitionActivity>();
+            workflows.RegisterActivity<CheckCreditActivity>();
+            workflows.RegisterActivity<ReserveStockActivity>();
+            workflows.RegisterActivity<CreateErpSalesOrderActivity>();
+            workflows.RegisterActivity<CommitReservationActivity>();
+            workflows.RegisterActivity<ReleaseReservationActivity>();
+            workflows.RegisterActivity<CancelErpSalesOrderActivity>();
+            workflows.RegisterActivity<UpdateStoreOrderActivity>();
+        });
         return builder;
+    }
+
+    /// <summary>The orders service's HTTP endpoints: webhook intake, the intake hand-off, the sweep and ERP shipments.</summary>
+    public static WebApplication MapOrdersEndpoints(this WebApplication app)
+    {
+        app.MapWooCommerceWebhooks();
+        app.MapIntakeDispatch();
+        ReconciliationSweep.MapReconciliationSweep(app);
+        app.MapErpShipments();
+        return app;
     }
 }

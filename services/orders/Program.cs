@@ -8,6 +8,7 @@ builder.AddOrdersServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapOrdersEndpoints();
 app.MapGrpcService<OrdersGrpc>();
 
 app.Run();

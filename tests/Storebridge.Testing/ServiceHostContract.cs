@@ -9,10 +9,16 @@ namespace Storebridge.Testing;
 /// <summary>What every Storebridge service host must do from day one: start from its Program and answer health probes.</summary>
 public abstract class ServiceHostContract<TEntryPoint> where TEntryPoint : class
 {
+    /// <summary>Settings the service needs to start (connector endpoints); credentials are test values.</summary>
+    protected virtual IDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>();
+
+    /// <summary>The service on Kestrel, as it runs.</summary>
+    protected ServiceHost<TEntryPoint> StartHost() => new ServiceHost<TEntryPoint>(Settings).Start();
+
     [Fact]
     public async Task Host_starts_and_answers_liveness_without_credentials()
     {
-        await using var host = new ServiceHost<TEntryPoint>().Start();
+        await using var host = StartHost();
         using var client = host.CreateHttpClient(withApiKey: false);
 
         var response = await client.GetAsync("/healthz", TestContext.Current.CancellationToken);
@@ -23,7 +29,7 @@ public abstract class ServiceHostContract<TEntryPoint> where TEntryPoint : class
     [Fact]
     public async Task Host_reports_not_ready_without_its_sidecar()
     {
-        await using var host = new ServiceHost<TEntryPoint>().Start();
+        await using var host = StartHost();
         using var client = host.CreateHttpClient(withApiKey: false);
 
         var response = await client.GetAsync("/readyz", TestContext.Current.CancellationToken);
@@ -42,7 +48,7 @@ public abstract class GrpcServiceHostContract<TEntryPoint> : ServiceHostContract
     [Fact]
     public async Task Grpc_api_rejects_a_caller_without_credentials()
     {
-        await using var host = new ServiceHost<TEntryPoint>().Start();
+        await using var host = StartHost();
 
         var error = await Assert.ThrowsAsync<RpcException>(() => CallEachMethod(host, apiKey: null));
 
@@ -52,7 +58,7 @@ public abstract class GrpcServiceHostContract<TEntryPoint> : ServiceHostContract
     [Fact]
     public async Task Grpc_api_is_served_over_http2_on_the_app_port()
     {
-        await using var host = new ServiceHost<TEntryPoint>().Start();
+        await using var host = StartHost();
 
         // An authenticated call reaches the service: any status but Unauthenticated/Unavailable proves routing and
         // auth; methods that later issues have not built yet answer Unimplemented.

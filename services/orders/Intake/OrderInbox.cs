@@ -1,0 +1,67 @@
+using Dapr.Client;
+using Storebridge.ServiceDefaults;
+
+namespace Storebridge.Orders.Intake;
+
+/// <summary>One store order version as it arrived (webhook or sweep), kept before anything acts on it.</summary>
+public sealed record InboxEntry(
+    string StoreId,
+    long OrderId,
+    string DateModifiedGmt,
+    string RawJson,
+    string Source,
+    string? Topic,
+    string? DeliveryId,
+    DateTimeOffset ReceivedAt)
+{
+    /// <summary>The state key: one entry per store, order and modification time, so redeliveries collapse.</summary>
+    public string Key => OrderInbox.Key(StoreId, OrderId, DateModifiedGmt);
+}
+
+/// <summary>
+/// The durable inbox of store order deliveries, in the orders service's state. An entry is written with first-write
+/// concurrency: the first copy of a delivery wins, every later copy (WooCommerce fires <c>order.created</c> several
+/// times, the sweep finds the same version) is recognised as a duplicate.
+/// </summary>
+public sealed class OrderInbox(DaprClient dapr)
+{
+    public static string Key(string storeId, long orderId, string dateModifiedGmt) => $"inbox|{storeId}|{orderId}|{dateModifiedGmt}";
+
+    private static string SeenKey(string storeId, long orderId) => $"seen|{storeId}|{orderId}";
+
+    /// <summary>Stores the entry unless that version of the order is already in the inbox; true when it was new.</summary>
+    public async Task<bool> TryAddAsync(InboxEntry entry, CancellationToken cancellationToken)
+    {
+        return await dapr.TrySaveStateAsync(DaprComponents.StateStore, entry.Key, entry, etag: "",
+            new StateOptions { Concurrency = ConcurrencyMode.FirstWrite }, cancellationToken: cancellationToken);
+    }
+
+    public Task<InboxEntry?> GetAsync(string key, CancellationToken cancellationToken) =>
+        dapr.GetStateAsync<InboxEntry?>(DaprComponents.StateStore, key, cancellationToken: cancellationToken);
+
+    /// <summary>The newest <c>date_modified_gmt</c> of an order whose workflow has been started or signalled.</summary>
+    public Task<string?> GetLastDispatchedAsync(string storeId, long orderId, CancellationToken cancellationToken) =>
+        dapr.GetStateAsync<string?>(DaprComponents.StateStore, SeenKey(storeId, orderId), cancellationToken: cancellationToken);
+
+    /// <summary>Records that this version reached its workflow; never moves the mark backwards.</summary>
+    public async Task MarkDispatchedAsync(string storeId, long orderId, string dateModifiedGmt, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var (current, etag) = await dapr.GetStateAndETagAsync<string?>(DaprComponents.StateStore, SeenKey(storeId, orderId), cancellationToken: cancellationToken);
+            if (current is not null && string.CompareOrdinal(current, dateModifiedGmt) >= 0)
+            {
+                return;
+            }
+
+            var saved = string.IsNullOrEmpty(etag)
+                ? await dapr.TrySaveStateAsync(DaprComponents.StateStore, SeenKey(storeId, orderId), dateModifiedGmt, "",
+                    new StateOptions { Concurrency = ConcurrencyMode.FirstWrite }, cancellationToken: cancellationToken)
+                : await dapr.TrySaveStateAsync(DaprComponents.StateStore, SeenKey(storeId, orderId), dateModifiedGmt, etag, cancellationToken: cancellationToken);
+            if (saved)
+            {
+                return;
+            }
+        }
+    }
+}

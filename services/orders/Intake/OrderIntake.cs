@@ -1,0 +1,128 @@
+using System.Text;
+using System.Text.Json;
+using Dapr.Client;
+using Storebridge.Contracts;
+using Storebridge.ServiceDefaults.Exceptions;
+using Storebridge.WooCommerce.Mapping;
+
+namespace Storebridge.Orders.Intake;
+
+/// <summary>What intake did with one order version.</summary>
+public enum IntakeOutcome
+{
+    /// <summary>New version: in the inbox and handed on to its workflow.</summary>
+    Accepted,
+
+    /// <summary>That version was already in the inbox; nothing new starts.</summary>
+    Duplicate,
+
+    /// <summary>The order is malformed; it is kept in the exception queue.</summary>
+    Rejected,
+}
+
+/// <summary>The hand-off from the inbox to the workflow dispatcher, published to the service itself.</summary>
+public sealed record IntakeAccepted(string InboxKey, string StoreId, long OrderId, string DateModifiedGmt);
+
+/// <summary>
+/// Takes store order JSON from any source (signed webhook, reconciliation sweep) into the inbox and hands new
+/// versions on through a durable self-published event, so the caller is answered without waiting on the workflow,
+/// the ERP or the store — and nothing is lost if the workflow cannot start right now.
+/// </summary>
+public sealed partial class OrderIntake(
+    OrderInbox inbox,
+    ExceptionQueue exceptions,
+    DaprClient dapr,
+    IntakeMetrics metrics,
+    TimeProvider time,
+    ILogger<OrderIntake> logger)
+{
+    public async Task<IntakeOutcome> IngestAsync(string storeId, JsonElement orderJson, string source, string? topic, string? deliveryId, CancellationToken cancellationToken)
+    {
+        var raw = orderJson.GetRawText();
+        var mapped = WooOrderMapper.Map(storeId, Encoding.UTF8.GetBytes(raw));
+        if (!mapped.Succeeded || !TryReadVersion(orderJson, out var orderId, out var modified))
+        {
+            var reason = mapped.Error ?? "order JSON has no id or date_modified_gmt";
+            await exceptions.AddAsync(new ExceptionRecord
+            {
+                Id = $"order-malformed-{storeId}-{(TryReadId(orderJson, out var id) ? id.ToString(System.Globalization.CultureInfo.InvariantCulture) : deliveryId ?? Guid.NewGuid().ToString("n"))}",
+                Kind = "order-malformed",
+                Reason = reason,
+                StoreId = storeId,
+                Payload = raw,
+                Details = Details(source, topic, deliveryId),
+            }, cancellationToken);
+            metrics.Rejected(storeId, "order-malformed");
+            return IntakeOutcome.Rejected;
+        }
+
+        var entry = new InboxEntry(storeId, orderId, modified, raw, source, topic, deliveryId, time.GetUtcNow());
+        if (!await inbox.TryAddAsync(entry, cancellationToken))
+        {
+            metrics.Duplicate(storeId, source);
+            LogDuplicate(logger, storeId, orderId, modified, source);
+            return IntakeOutcome.Duplicate;
+        }
+
+        // Durable hand-off: the broker keeps and retries it; a failure here leaves the order for the sweep,
+        // which feeds every version the workflow has not seen yet.
+        await dapr.PublishEventAsync(PubSub.Name, Topics.Internal.OrdersIntakeAccepted,
+            new IntakeAccepted(entry.Key, storeId, orderId, modified), cancellationToken);
+        metrics.Accepted(storeId, source);
+        LogAccepted(logger, storeId, orderId, modified, source);
+        return IntakeOutcome.Accepted;
+    }
+
+    private static Dictionary<string, string> Details(string source, string? topic, string? deliveryId)
+    {
+        var details = new Dictionary<string, string> { ["source"] = source };
+        if (topic is not null)
+        {
+            details["topic"] = topic;
+        }
+
+        if (deliveryId is not null)
+        {
+            details["deliveryId"] = deliveryId;
+        }
+
+        return details;
+    }
+
+    private static bool TryReadId(JsonElement order, out long id)
+    {
+        id = 0;
+        return order.ValueKind == JsonValueKind.Object
+            && order.TryGetProperty("id", out var value)
+            && value.ValueKind == JsonValueKind.Number
+            && value.TryGetInt64(out id);
+    }
+
+    /// <summary>The order's identity and version: its id and <c>date_modified_gmt</c>.</summary>
+    public static bool TryReadVersion(JsonElement order, out long id, out string modifiedGmt)
+    {
+        modifiedGmt = "";
+        if (!TryReadId(order, out id)
+            || !order.TryGetProperty("date_modified_gmt", out var modified)
+            || modified.ValueKind != JsonValueKind.String)
+        {
+            return false;
+        }
+
+        // Normalised so a webhook body and the sweep's listing name the same version identically.
+        if (!DateTime.TryParse(modified.GetString(), System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
+        {
+            return false;
+        }
+
+        modifiedGmt = parsed.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Order {StoreId}-{OrderId} version {Modified} accepted from {Source}")]
+    private static partial void LogAccepted(ILogger logger, string storeId, long orderId, string modified, string source);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Order {StoreId}-{OrderId} version {Modified} from {Source} is a duplicate")]
+    private static partial void LogDuplicate(ILogger logger, string storeId, long orderId, string modified, string source);
+}

@@ -1,0 +1,29 @@
+namespace Storebridge.Orders;
+
+/// <summary>Order-to-cash settings (<c>Orders</c> section).</summary>
+public sealed class OrdersOptions
+{
+    public const string Section = "Orders";
+
+    /// <summary>Per store: the ERP customer that consumer orders are booked to, and fulfilment defaults.</summary>
+    public Dictionary<string, StoreOrderSettings> Stores { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>How long a confirmed order may wait for payment before it goes on hold for a person.</summary>
+    public TimeSpan PaymentTimeout { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>How long a paid order may wait for the ERP to ship it before it goes on hold.</summary>
+    public TimeSpan ShipmentTimeout { get; set; } = TimeSpan.FromDays(14);
+
+    public StoreOrderSettings For(string storeId) =>
+        Stores.TryGetValue(storeId, out var settings) ? settings : new StoreOrderSettings();
+}
+
+/// <summary>Order settings of one store.</summary>
+public sealed class StoreOrderSettings
+{
+    /// <summary>ERP customer for consumer (guest and registered) orders, as ERPNext's "Website Customer" convention.</summary>
+    public string DefaultErpCustomer { get; set; } = "Website Customer";
+
+    /// <summary>Days from order to promised delivery on the ERP sales order.</summary>
+    public int DeliveryLeadDays { get; set; } = 3;
+}

@@ -1,0 +1,36 @@
+using Dapr.Workflow;
+using Storebridge.Contracts;
+using Storebridge.Contracts.Catalog.V1;
+using Storebridge.Contracts.Orders.V1;
+
+namespace Storebridge.Orders.Workflows.Activities;
+
+/// <summary>
+/// Asks the catalog service whether a B2B customer's credit covers the order. An unreachable catalog throws, so the
+/// workflow's retry policy waits for it: a missing dependency delays B2B orders, it never waves them through.
+/// </summary>
+public sealed class CheckCreditActivity(CatalogService.CatalogServiceClient catalog) : WorkflowActivity<CreditCheckInput, CreditCheckResult>
+{
+    public override async Task<CreditCheckResult> RunAsync(WorkflowActivityContext context, CreditCheckInput input)
+    {
+        var order = EventJson.Parse<Order>(input.OrderJson);
+        var customerId = order.Customer?.ErpCustomerId;
+        if (string.IsNullOrEmpty(customerId) && order.Metadata.TryGetValue("erp_customer_id", out var fromMeta))
+        {
+            customerId = fromMeta;
+        }
+
+        if (string.IsNullOrEmpty(customerId))
+        {
+            return new CreditCheckResult(false, "The business customer is not linked to an ERP customer (meta erp_customer_id).");
+        }
+
+        var answer = await catalog.CheckCreditAsync(new CheckCreditRequest
+        {
+            ErpCustomerId = customerId,
+            Amount = order.Totals.Total,
+            OrderRef = order.OrderRef,
+        });
+        return new CreditCheckResult(answer.Approved, answer.Approved ? null : answer.Reason);
+    }
+}
