@@ -28,7 +28,7 @@ internal readonly record struct ChangeCursor(string Modified, string Name)
             {
                 var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor.AsSpan(Prefix.Length)));
                 var split = text.IndexOf('\n', StringComparison.Ordinal);
-                if (split > 0)
+                if (split >= 0)
                 {
                     return new ChangeCursor(text[..split], text[(split + 1)..]);
                 }
