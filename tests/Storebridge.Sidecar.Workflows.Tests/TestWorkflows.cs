@@ -18,6 +18,10 @@ internal static class TestWorkflows
         options.RegisterWorkflow<WaitForeverWorkflow>();
         options.RegisterWorkflow<ParentOfWaitingChildWorkflow>();
         options.RegisterWorkflow<BlockingStepWorkflow>();
+        options.RegisterWorkflow<UnhandledFailureWorkflow>();
+        options.RegisterWorkflow<RetriedChildParentWorkflow>();
+        options.RegisterWorkflow<FlakyChildWorkflow>();
+        options.RegisterWorkflow<SenderWorkflow>();
         options.RegisterActivity<AppendActivity>();
         options.RegisterActivity<SquareActivity>();
         options.RegisterActivity<ReserveActivity>();
@@ -173,6 +177,52 @@ internal sealed class BlockingStepWorkflow : Workflow<string, string>
         var call = await context.CallActivityAsync<int>(nameof(BlockerActivity), input);
         await context.CreateTimer(TimeSpan.FromMilliseconds(300));
         return await context.CallActivityAsync<string>(nameof(AppendActivity), new AppendInput($"blocker-result-{call}", "done"));
+    }
+}
+
+/// <summary>Lets an activity failure escape, so the workflow itself fails.</summary>
+internal sealed class UnhandledFailureWorkflow : Workflow<string, bool>
+{
+    public override Task<bool> RunAsync(WorkflowContext context, string input) =>
+        context.CallActivityAsync<bool>(nameof(ChargeActivity), input);
+}
+
+/// <summary>Calls a child that fails on its first attempt, with a fixed child id and a retry policy.</summary>
+internal sealed class RetriedChildParentWorkflow : Workflow<string, string>
+{
+    private static readonly WorkflowRetryPolicy Retry = new(3, TimeSpan.FromMilliseconds(50));
+
+    public override async Task<string> RunAsync(WorkflowContext context, string input)
+    {
+        try
+        {
+            return await context.CallChildWorkflowAsync<string>(nameof(FlakyChildWorkflow), input,
+                new ChildWorkflowTaskOptions(InstanceId: context.InstanceId + "-child", RetryPolicy: Retry));
+        }
+        catch (WorkflowTaskFailedException ex)
+        {
+            return $"child failed: {ex.FailureDetails.ErrorMessage}";
+        }
+    }
+}
+
+/// <summary>Fails the first time it runs for a given input, succeeds afterwards.</summary>
+internal sealed class FlakyChildWorkflow : Workflow<string, string>
+{
+    public override async Task<string> RunAsync(WorkflowContext context, string input)
+    {
+        var attempt = await context.CallActivityAsync<int>(nameof(FlakyActivity), input);
+        return $"child ok on call {attempt}";
+    }
+}
+
+/// <summary>Sends "go" to another instance.</summary>
+internal sealed class SenderWorkflow : Workflow<string, string>
+{
+    public override Task<string> RunAsync(WorkflowContext context, string input)
+    {
+        context.SendEvent(input, "go", "from-sender");
+        return Task.FromResult("sent");
     }
 }
 

@@ -249,6 +249,46 @@ public sealed class WorkflowConformanceTests
     }
 
     [Fact]
+    public async Task Unhandled_activity_failure_fails_the_workflow_with_its_details()
+    {
+        await using var env = await TestEnv.StartAsync();
+
+        var id = await env.Client.ScheduleNewWorkflowAsync(nameof(UnhandledFailureWorkflow), "unhandled-1", "order-9");
+        var state = await env.CompletionAsync(id);
+
+        Assert.Equal(WorkflowRuntimeStatus.Failed, state.RuntimeStatus);
+        Assert.NotNull(state.FailureDetails);
+        Assert.Contains("card declined for order-9", state.FailureDetails.ErrorMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Child_workflow_retry_policy_reruns_a_failed_child_under_the_same_id()
+    {
+        await using var env = await TestEnv.StartAsync();
+
+        // FlakyActivity fails on calls 1 and 2, so child attempt 1 and 2 fail and attempt 3 succeeds.
+        var id = await env.Client.ScheduleNewWorkflowAsync(nameof(RetriedChildParentWorkflow), "child-retry", "child-retry");
+        var state = await env.CompletionAsync(id);
+
+        Assert.Equal("child ok on call 3", state.ReadOutputAs<string>());
+        var child = await env.Client.GetWorkflowStateAsync("child-retry-child", cancellation: Ct);
+        Assert.Equal(WorkflowRuntimeStatus.Completed, child.RuntimeStatus);
+    }
+
+    [Fact]
+    public async Task Event_sent_by_one_workflow_reaches_another()
+    {
+        await using var env = await TestEnv.StartAsync();
+
+        var receiver = await env.Client.ScheduleNewWorkflowAsync(nameof(WaitForeverWorkflow), "receiver-1", "r");
+        await env.Client.WaitForWorkflowStartAsync(receiver, cancellation: Ct);
+        var sender = await env.Client.ScheduleNewWorkflowAsync(nameof(SenderWorkflow), "sender-1", receiver);
+
+        Assert.Equal("sent", (await env.CompletionAsync(sender)).ReadOutputAs<string>());
+        Assert.Equal("r-from-sender", (await env.CompletionAsync(receiver)).ReadOutputAs<string>());
+    }
+
+    [Fact]
     public async Task Instances_are_listed_by_status_and_age()
     {
         await using var env = await TestEnv.StartAsync();

@@ -57,6 +57,8 @@ internal sealed class WorkflowStore : IDisposable
         CREATE INDEX IF NOT EXISTS ix_wf_activities_instance ON wf_activities(app_id, instance_id);
         """;
 
+    private const int MaxCachedCommands = 200;
+
     private const string InstanceColumns =
         "instance_id, execution_id, name, status, input, output, custom_status, failure, created_at, updated_at, completed_at, scheduled_start, parent_instance_id, parent_execution_id, parent_task_id";
 
@@ -64,6 +66,7 @@ internal sealed class WorkflowStore : IDisposable
     private readonly SqliteConnection _connection;
     private readonly string _appId;
     private readonly TimeProvider _time;
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private SqliteTransaction? _tx;
 
     public WorkflowStore(string databasePath, string appId, TimeProvider time)
@@ -96,6 +99,12 @@ internal sealed class WorkflowStore : IDisposable
     {
         lock (_sync)
         {
+            foreach (var cmd in _commands.Values)
+            {
+                cmd.Dispose();
+            }
+
+            _commands.Clear();
             _connection.Dispose();
         }
     }
@@ -269,7 +278,7 @@ internal sealed class WorkflowStore : IDisposable
         lock (_sync)
         {
             var limit = pageSize is > 0 ? pageSize.Value : int.MaxValue;
-            using var cmd = Command(
+            var cmd = Command(
                 "SELECT instance_id FROM wf_instances WHERE app_id = $app AND instance_id > $after ORDER BY instance_id LIMIT $limit",
                 ("$after", after ?? string.Empty), ("$limit", limit == int.MaxValue ? -1 : limit + 1L));
             using var reader = cmd.ExecuteReader();
@@ -319,10 +328,9 @@ internal sealed class WorkflowStore : IDisposable
             }
 
             var inbox = new List<InboxEntry>();
-            using (var cmd = Command(
+            using (var reader = Command(
                 "SELECT id, execution_id, event FROM wf_inbox WHERE app_id = $app AND instance_id = $id AND visible_at <= $now ORDER BY id",
-                ("$id", instanceId), ("$now", Now)))
-            using (var reader = cmd.ExecuteReader())
+                ("$id", instanceId), ("$now", Now)).ExecuteReader())
             {
                 while (reader.Read())
                 {
@@ -353,7 +361,7 @@ internal sealed class WorkflowStore : IDisposable
     {
         lock (_sync)
         {
-            using var cmd = Command("SELECT request FROM wf_activities WHERE app_id = $app AND id = $rowid", ("$rowid", activityId));
+            var cmd = Command("SELECT request FROM wf_activities WHERE app_id = $app AND id = $rowid", ("$rowid", activityId));
             return cmd.ExecuteScalar() is byte[] bytes ? ActivityRequest.Parser.ParseFrom(bytes) : null;
         }
     }
@@ -371,8 +379,7 @@ internal sealed class WorkflowStore : IDisposable
             string executionId;
             int taskId;
             ActivityRequest request;
-            using (var cmd = Command("SELECT instance_id, execution_id, task_id, request FROM wf_activities WHERE app_id = $app AND id = $rowid", ("$rowid", activityId)))
-            using (var reader = cmd.ExecuteReader())
+            using (var reader = Command("SELECT instance_id, execution_id, task_id, request FROM wf_activities WHERE app_id = $app AND id = $rowid", ("$rowid", activityId)).ExecuteReader())
             {
                 if (!reader.Read())
                 {
@@ -566,7 +573,7 @@ internal sealed class WorkflowStore : IDisposable
     {
         lock (_sync)
         {
-            using var cmd = Command("SELECT id FROM wf_activities WHERE app_id = $app ORDER BY id");
+            var cmd = Command("SELECT id FROM wf_activities WHERE app_id = $app ORDER BY id");
             using var reader = cmd.ExecuteReader();
             var ids = new List<long>();
             while (reader.Read())
@@ -583,7 +590,7 @@ internal sealed class WorkflowStore : IDisposable
         lock (_sync)
         {
             // Every distinct time, not just the earliest: an instance may hold several pending timers.
-            using var cmd = Command("SELECT DISTINCT instance_id, visible_at FROM wf_inbox WHERE app_id = $app");
+            var cmd = Command("SELECT DISTINCT instance_id, visible_at FROM wf_inbox WHERE app_id = $app");
             using var reader = cmd.ExecuteReader();
             var result = new List<(string, DateTimeOffset)>();
             while (reader.Read())
@@ -657,6 +664,14 @@ internal sealed class WorkflowStore : IDisposable
 
         var now = Now;
         var executionId = Guid.NewGuid().ToString("N");
+
+        // A child id that names an ended instance is reused: the SDK keeps a caller-chosen child id across retry-policy
+        // attempts, so the next attempt must replace the failed one. A running instance with that id is a conflict.
+        if (LoadInstance(childId) is { IsTerminal: true })
+        {
+            PurgeCore(childId, recursive: true, force: true);
+        }
+
         var inserted = Execute(
             """
             INSERT OR IGNORE INTO wf_instances (app_id, instance_id, execution_id, name, status, input, created_at, updated_at, parent_instance_id, parent_execution_id, parent_task_id)
@@ -756,8 +771,7 @@ internal sealed class WorkflowStore : IDisposable
     private List<InstanceRecord> RunningChildren(string instanceId)
     {
         var ids = new List<string>();
-        using (var cmd = Command("SELECT instance_id FROM wf_instances WHERE app_id = $app AND parent_instance_id = $id", ("$id", instanceId)))
-        using (var reader = cmd.ExecuteReader())
+        using (var reader = Command("SELECT instance_id FROM wf_instances WHERE app_id = $app AND parent_instance_id = $id", ("$id", instanceId)).ExecuteReader())
         {
             while (reader.Read())
             {
@@ -785,8 +799,7 @@ internal sealed class WorkflowStore : IDisposable
         if (recursive)
         {
             var children = new List<string>();
-            using (var cmd = Command("SELECT instance_id FROM wf_instances WHERE app_id = $app AND parent_instance_id = $id", ("$id", instanceId)))
-            using (var reader = cmd.ExecuteReader())
+            using (var reader = Command("SELECT instance_id FROM wf_instances WHERE app_id = $app AND parent_instance_id = $id", ("$id", instanceId)).ExecuteReader())
             {
                 while (reader.Read())
                 {
@@ -809,8 +822,7 @@ internal sealed class WorkflowStore : IDisposable
 
     private void DeleteActivities(string instanceId, StoreEffects effects)
     {
-        using (var cmd = Command("SELECT id FROM wf_activities WHERE app_id = $app AND instance_id = $id", ("$id", instanceId)))
-        using (var reader = cmd.ExecuteReader())
+        using (var reader = Command("SELECT id FROM wf_activities WHERE app_id = $app AND instance_id = $id", ("$id", instanceId)).ExecuteReader())
         {
             while (reader.Read())
             {
@@ -830,7 +842,7 @@ internal sealed class WorkflowStore : IDisposable
         }
 
         sql += " ORDER BY created_at, instance_id LIMIT $limit";
-        using var cmd = Command(sql,
+        var cmd = Command(sql,
             ("$from", createdFrom?.ToUnixTimeMilliseconds() ?? long.MinValue),
             ("$to", createdTo?.ToUnixTimeMilliseconds() ?? long.MaxValue),
             ("$limit", limit == int.MaxValue ? -1L : limit));
@@ -846,7 +858,7 @@ internal sealed class WorkflowStore : IDisposable
 
     private InstanceRecord? LoadInstance(string instanceId)
     {
-        using var cmd = Command($"SELECT {InstanceColumns} FROM wf_instances WHERE app_id = $app AND instance_id = $id", ("$id", instanceId));
+        var cmd = Command($"SELECT {InstanceColumns} FROM wf_instances WHERE app_id = $app AND instance_id = $id", ("$id", instanceId));
         using var reader = cmd.ExecuteReader();
         return reader.Read() ? ReadInstance(reader) : null;
     }
@@ -870,7 +882,7 @@ internal sealed class WorkflowStore : IDisposable
 
     private List<HistoryEvent> LoadHistory(string instanceId)
     {
-        using var cmd = Command("SELECT event FROM wf_history WHERE app_id = $app AND instance_id = $id ORDER BY seq", ("$id", instanceId));
+        var cmd = Command("SELECT event FROM wf_history WHERE app_id = $app AND instance_id = $id ORDER BY seq", ("$id", instanceId));
         using var reader = cmd.ExecuteReader();
         var events = new List<HistoryEvent>();
         while (reader.Read())
@@ -896,13 +908,13 @@ internal sealed class WorkflowStore : IDisposable
 
     private bool HasVisibleInbox(string instanceId, long now)
     {
-        using var cmd = Command("SELECT 1 FROM wf_inbox WHERE app_id = $app AND instance_id = $id AND visible_at <= $now LIMIT 1", ("$id", instanceId), ("$now", now));
+        var cmd = Command("SELECT 1 FROM wf_inbox WHERE app_id = $app AND instance_id = $id AND visible_at <= $now LIMIT 1", ("$id", instanceId), ("$now", now));
         return cmd.ExecuteScalar() is not null;
     }
 
     private int NextHistorySeq(string instanceId)
     {
-        using var cmd = Command("SELECT COALESCE(MAX(seq), 0) + 1 FROM wf_history WHERE app_id = $app AND instance_id = $id", ("$id", instanceId));
+        var cmd = Command("SELECT COALESCE(MAX(seq), 0) + 1 FROM wf_history WHERE app_id = $app AND instance_id = $id", ("$id", instanceId));
         return Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -936,7 +948,7 @@ internal sealed class WorkflowStore : IDisposable
 
     private long LastInsertRowId()
     {
-        using var cmd = Command("SELECT last_insert_rowid()");
+        var cmd = Command("SELECT last_insert_rowid()");
         return (long)cmd.ExecuteScalar()!;
     }
 
@@ -960,23 +972,40 @@ internal sealed class WorkflowStore : IDisposable
 
     private int Execute(string sql, params (string Name, object? Value)[] parameters)
     {
-        using var cmd = Command(sql, parameters);
+        var cmd = Command(sql, parameters);
         return cmd.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// A prepared command for <paramref name="sql"/>, reused across calls (re-preparing every statement cost more than
+    /// the statements themselves). Callers dispose readers, never the command.
+    /// </summary>
     private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
     {
-        var cmd = _connection.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.Transaction = _tx;
-        if (sql.Contains("$app", StringComparison.Ordinal))
+        if (!_commands.TryGetValue(sql, out var cmd))
         {
-            cmd.Parameters.AddWithValue("$app", _appId);
+            cmd = _connection.CreateCommand();
+            cmd.CommandText = sql;
+            if (sql.Contains("$app", StringComparison.Ordinal))
+            {
+                cmd.Parameters.AddWithValue("$app", _appId);
+            }
+
+            foreach (var (name, _) in parameters)
+            {
+                cmd.Parameters.Add(new SqliteParameter { ParameterName = name });
+            }
+
+            if (_commands.Count < MaxCachedCommands)
+            {
+                _commands.Add(sql, cmd);
+            }
         }
 
+        cmd.Transaction = _tx;
         foreach (var (name, value) in parameters)
         {
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            cmd.Parameters[name].Value = value ?? DBNull.Value;
         }
 
         return cmd;
