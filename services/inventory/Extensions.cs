@@ -1,3 +1,11 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Storebridge.Inventory.Domain;
+using Storebridge.Inventory.Ingest;
+using Storebridge.Inventory.Publishing;
+using Storebridge.Inventory.Reservations;
+using Storebridge.Inventory.State;
+
 namespace Storebridge.Inventory;
 
 /// <summary>Everything the inventory service registers beyond the shared hosting defaults.</summary>
@@ -6,7 +14,43 @@ public static class Extensions
     /// <summary>Registers the inventory service's own dependencies.</summary>
     public static IHostApplicationBuilder AddInventoryServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton(TimeProvider.System);
+        var services = builder.Services;
+        services.AddOptions<InventoryOptions>().Bind(builder.Configuration.GetSection(InventoryOptions.Section));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new StockRules(sp.GetRequiredService<IOptions<InventoryOptions>>().Value));
+        services.AddSingleton<InventoryState>();
+        services.AddSingleton<StorePushQueue>();
+        services.AddSingleton<AvailabilityPublisher>();
+        services.AddSingleton<ReservationService>();
+        services.AddSingleton<StockIngest>();
+        services.AddSingleton<RepublishService>();
+
+        services.AddWooCommerce(builder.Configuration.GetSection("WooCommerce"));
+        services.TryAddSingleton<IStoreStockWriter, WooStoreStockWriter>();
+        services.AddHttpClient<FrappeBinStockFeed>();
+        services.TryAddSingleton<IErpStockFeed>(sp => sp.GetRequiredService<FrappeBinStockFeed>());
+
+        services.AddSingleton<StorePublisher>();
+        services.AddHostedService(sp => sp.GetRequiredService<StorePublisher>());
+        services.AddSingleton<ErpStockPoller>();
+        services.AddHostedService(sp => sp.GetRequiredService<ErpStockPoller>());
+        services.AddSingleton<ExpirySweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<ExpirySweeper>());
         return builder;
+    }
+
+    /// <summary>Runs before the shared pipeline: keeps CloudEvent ids for idempotent handlers.</summary>
+    public static WebApplication UseInventoryPipeline(this WebApplication app)
+    {
+        app.UseCloudEventIds();
+        return app;
+    }
+
+    /// <summary>Maps the inventory's event subscriptions and operations endpoints.</summary>
+    public static WebApplication MapInventoryEndpoints(this WebApplication app)
+    {
+        app.MapErpStockEvents();
+        app.MapRepublishEndpoints();
+        return app;
     }
 }

@@ -7,7 +7,9 @@ builder.AddServiceDefaults();
 builder.AddInventoryServices();
 
 var app = builder.Build();
+app.UseInventoryPipeline();
 app.MapDefaultEndpoints();
+app.MapInventoryEndpoints();
 app.MapGrpcService<InventoryGrpc>();
 
 app.Run();

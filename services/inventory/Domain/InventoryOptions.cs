@@ -1,0 +1,72 @@
+namespace Storebridge.Inventory.Domain;
+
+/// <summary>Settings under <c>Inventory</c>: store routing, safety stock, hold times and the background loops.</summary>
+public sealed class InventoryOptions
+{
+    public const string Section = "Inventory";
+
+    /// <summary>Dapr state store holding the inventory's documents.</summary>
+    public string StateStore { get; set; } = "statestore";
+
+    /// <summary>Store id → which warehouses serve it, in the order reservations draw from them.</summary>
+    public Dictionary<string, StoreRouting> Stores { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Safety stock kept back per warehouse row.</summary>
+    public SafetyStockOptions SafetyStock { get; set; } = new();
+
+    /// <summary>SKU → category, for category-level safety stock.</summary>
+    public Dictionary<string, string> SkuCategories { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>How long an uncommitted reservation is held when the caller does not say.</summary>
+    public TimeSpan DefaultHold { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Longest hold a caller may ask for.</summary>
+    public TimeSpan MaxHold { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// A committed hold stops counting once an ERP snapshot taken at least this long after the commit arrives;
+    /// the margin absorbs clock skew between the ERP and this service (erring towards under-selling).
+    /// </summary>
+    public TimeSpan CommitCoverageMargin { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often expired reservations are swept (0 disables the sweep).</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the ERP is polled for stock changes (0 disables polling).</summary>
+    public TimeSpan ErpPollInterval { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Base address of the ERPNext/Frappe REST API to poll (<c>Bin</c> documents).</summary>
+    public Uri? ErpBaseUrl { get; set; }
+
+    /// <summary>ERPNext API key and secret (<c>Authorization: token key:secret</c>); from the secret store in deployments.</summary>
+    public string? ErpApiKey { get; set; }
+
+    /// <summary>ERPNext API secret.</summary>
+    public string? ErpApiSecret { get; set; }
+
+    /// <summary>How long changes for a store are gathered before they are pushed (coalescing window).</summary>
+    public TimeSpan PublishWindow { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Items per store stock push (WooCommerce's batch limit is 100).</summary>
+    public int PublishBatchSize { get; set; } = 100;
+
+    /// <summary>Attempts of an optimistic (ETag) state update before the caller gets <c>Aborted</c>.</summary>
+    public int MaxConcurrencyAttempts { get; set; } = 200;
+}
+
+/// <summary>The warehouses that serve one store.</summary>
+public sealed class StoreRouting
+{
+    /// <summary>Warehouse ids in allocation order.</summary>
+    public List<string> Warehouses { get; set; } = [];
+}
+
+/// <summary>Safety stock: per SKU first, then per category, then the default.</summary>
+public sealed class SafetyStockOptions
+{
+    public long Default { get; set; }
+
+    public Dictionary<string, long> Skus { get; set; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, long> Categories { get; set; } = new(StringComparer.Ordinal);
+}
