@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Dapr.Client;
+using Storebridge.Sidecar.Hosting;
+
+namespace Storebridge.Testing;
+
+/// <summary>
+/// A service and its own local Dapr runtime, wired as <c>dapr run</c> would: the service reaches the runtime through
+/// <c>DAPR_*_ENDPOINT</c>, the runtime reaches the service on its app port with the app token. Several apps started
+/// with the same <see cref="TestResources"/> share one store and one broker.
+/// </summary>
+public sealed class DaprApp<TEntryPoint> : IAsyncDisposable where TEntryPoint : class
+{
+    private DaprApp(ServiceHost<TEntryPoint> service, SidecarHost sidecar, DaprClient dapr)
+    {
+        Service = service;
+        Sidecar = sidecar;
+        Dapr = dapr;
+    }
+
+    public ServiceHost<TEntryPoint> Service { get; }
+
+    public SidecarHost Sidecar { get; }
+
+    /// <summary>A Dapr client on this app's runtime: it sees the app's own state (keys are prefixed by app id).</summary>
+    public DaprClient Dapr { get; }
+
+    public static async Task<DaprApp<TEntryPoint>> StartAsync(string appId, TestResources resources, IDictionary<string, string?>? settings = null)
+    {
+        var httpPort = FreePort();
+        var grpcPort = FreePort();
+        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        {
+            ["APP_ID"] = appId,
+            ["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{httpPort}",
+            ["DAPR_GRPC_ENDPOINT"] = $"http://127.0.0.1:{grpcPort}",
+        };
+        var service = new ServiceHost<TEntryPoint>(all);
+        var sidecar = await SidecarHost.StartAsync(new SidecarOptions
+        {
+            AppId = appId,
+            // HTTP/1.1 public port until the runtime speaks h2c to the app port (docs/decisions/0003).
+            AppPort = service.Address.Port,
+            HttpPort = httpPort,
+            GrpcPort = grpcPort,
+            ResourcesPaths = [resources.Directory],
+            DataDir = resources.DataDirectory,
+            AppApiToken = ServiceHost<TEntryPoint>.AppToken,
+        });
+        service.Start();
+        await sidecar.AppReady.WaitAsync(TimeSpan.FromSeconds(30));
+        var dapr = new DaprClientBuilder().UseHttpEndpoint(sidecar.HttpEndpoint).UseGrpcEndpoint(sidecar.GrpcEndpoint).Build();
+        return new DaprApp<TEntryPoint>(service, sidecar, dapr);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Dapr.Dispose();
+        await Service.DisposeAsync();
+        await Sidecar.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// A temporary resources folder (state store, pub/sub, fast retries) and data directory for a test's runtimes.
+/// </summary>
+public sealed class TestResources : IDisposable
+{
+    public TestResources(string pubsubRetryDuration = "50ms", int pubsubMaxRetries = 20)
+    {
+        Directory = Path.Combine(Path.GetTempPath(), "storebridge-tests", Guid.NewGuid().ToString("n"));
+        DataDirectory = Path.Combine(Directory, "data");
+        System.IO.Directory.CreateDirectory(DataDirectory);
+        File.WriteAllText(Path.Combine(Directory, "components.yaml"), $"""
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata:
+              name: statestore
+            spec:
+              type: state.sqlite
+              version: v1
+              metadata: []
+            ---
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata:
+              name: pubsub
+            spec:
+              type: pubsub.in-memory
+              version: v1
+              metadata: []
+            ---
+            apiVersion: dapr.io/v1alpha1
+            kind: Resiliency
+            metadata:
+              name: test-resiliency
+            spec:
+              policies:
+                retries:
+                  fast:
+                    policy: constant
+                    duration: {pubsubRetryDuration}
+                    maxRetries: {pubsubMaxRetries.ToString(CultureInfo.InvariantCulture)}
+              targets:
+                components:
+                  pubsub:
+                    inbound:
+                      retry: fast
+            """);
+    }
+
+    public string Directory { get; }
+
+    public string DataDirectory { get; }
+
+    public void Dispose()
+    {
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A runtime still closing its database; the temp folder is cleaned by the OS later.
+        }
+    }
+}
