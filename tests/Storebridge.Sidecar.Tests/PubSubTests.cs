@@ -39,7 +39,7 @@ public sealed class PubSubTests
         Assert.Equal("o-1", ce.GetProperty("data").GetProperty("id").GetString());
         Assert.False(string.IsNullOrEmpty(ce.GetProperty("id").GetString()));
         Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$", wire.Traceparent);
-        Assert.Equal(0, finance.PendingDeliveries);
+        await Wait.Until(() => finance.PendingDeliveries == 0, "delivery acknowledged in the store");
     }
 
     [Fact]
@@ -240,8 +240,8 @@ public sealed class PubSubTests
         await using var again = await TestApp.StartAsync((a, _) => a.MapPost("/later", () => Results.Ok()).WithTopic("pubsub", "later"), port: port);
         await using var restarted = await SidecarHost.StartAsync(res.Options("finance", again.Port), Ct);
 
-        await Wait.Until(() => again.On("/later").Count() == 3, "3 redelivered after restart");
-        Assert.Equal(0, restarted.PendingDeliveries);
+        await Wait.Until(() => again.On("/later").Count() >= 3 && restarted.PendingDeliveries == 0, "3 redelivered after restart");
+        Assert.Equal(3, again.On("/later").Count());
     }
 
     [Fact]

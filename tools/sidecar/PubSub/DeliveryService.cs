@@ -1,8 +1,8 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Storebridge.Sidecar.Config;
@@ -23,6 +23,7 @@ internal sealed partial class DeliveryService(SidecarRuntime runtime, AppChannel
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
 
     private Dictionary<(string PubSub, string Topic), SubscriptionSpec> _byTopic = [];
+    private int _inFlight;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -86,16 +87,52 @@ internal sealed partial class DeliveryService(SidecarRuntime runtime, AppChannel
         await runtime.Store.ReleaseLeasesAsync(runtime.AppId, ct).ConfigureAwait(false);
     }
 
+    // A pipeline, not batches: a slow or hanging handler holds one slot, never the messages behind it.
+    // Outcomes are applied in groups (one SQLite transaction per group) by a separate completer.
     private async Task DeliverLoopAsync(CancellationToken ct)
     {
         var signal = runtime.Store.SignalFor(runtime.AppId);
+        var outcomes = Channel.CreateUnbounded<DeliveryOutcome>(new UnboundedChannelOptions { SingleReader = true });
+        var completer = CompleteAsync(outcomes.Reader, signal, ct);
         var lastPrune = runtime.Time.GetUtcNow();
-        while (!ct.IsCancellationRequested)
+        try
         {
-            var now = runtime.Time.GetUtcNow();
-            var batch = await runtime.Store.LeaseDeliveriesAsync(runtime.AppId, now, Lease, BatchSize, ct).ConfigureAwait(false);
-            if (batch.Count == 0)
+            while (!ct.IsCancellationRequested)
             {
+                var free = Parallelism - Volatile.Read(ref _inFlight);
+                var now = runtime.Time.GetUtcNow();
+                if (free <= 0)
+                {
+                    await signal.WaitAsync(runtime.Options.PollInterval, ct).ConfigureAwait(false);
+                    continue;
+                }
+
+                var want = Math.Min(free, BatchSize);
+                var batch = await runtime.Store.LeaseDeliveriesAsync(runtime.AppId, now, Lease, want, ct).ConfigureAwait(false);
+                foreach (var delivery in batch)
+                {
+                    Interlocked.Increment(ref _inFlight);
+                    _ = Task.Run(async () =>
+                    {
+                        DeliveryOutcome outcome;
+                        try
+                        {
+                            outcome = await DeliverAsync(delivery, ct).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                        {
+                            return;
+                        }
+
+                        outcomes.Writer.TryWrite(outcome);
+                    }, CancellationToken.None);
+                }
+
+                if (batch.Count == want)
+                {
+                    continue;
+                }
+
                 if (now - lastPrune > TimeSpan.FromSeconds(30))
                 {
                     lastPrune = now;
@@ -105,17 +142,40 @@ internal sealed partial class DeliveryService(SidecarRuntime runtime, AppChannel
                 var wait = runtime.Options.PollInterval;
                 if (runtime.Store.NextDueAt(runtime.AppId) is { } due && due - now < wait)
                 {
-                    wait = due - now < TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : due - now;
+                    wait = due <= now ? TimeSpan.FromMilliseconds(1) : due - now;
                 }
 
                 await signal.WaitAsync(wait, ct).ConfigureAwait(false);
-                continue;
             }
+        }
+        finally
+        {
+            outcomes.Writer.TryComplete();
+            await completer.ConfigureAwait(false);
+        }
+    }
 
-            var outcomes = new ConcurrentBag<DeliveryOutcome>();
-            await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct }, async (delivery, token) =>
-                outcomes.Add(await DeliverAsync(delivery, token).ConfigureAwait(false))).ConfigureAwait(false);
-            await runtime.Store.CompleteDeliveriesAsync(runtime.AppId, [.. outcomes], runtime.Time.GetUtcNow(), ct).ConfigureAwait(false);
+    private async Task CompleteAsync(ChannelReader<DeliveryOutcome> reader, DeliverySignal signal, CancellationToken ct)
+    {
+        var group = new List<DeliveryOutcome>();
+        try
+        {
+            while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+            {
+                group.Clear();
+                while (group.Count < 1024 && reader.TryRead(out var outcome))
+                {
+                    group.Add(outcome);
+                }
+
+                await runtime.Store.CompleteDeliveriesAsync(runtime.AppId, group, runtime.Time.GetUtcNow(), ct).ConfigureAwait(false);
+                Interlocked.Add(ref _inFlight, -group.Count);
+                signal.Set();
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Leases of unfinished deliveries run out (or are released at the next start): they are redelivered.
         }
     }
 
