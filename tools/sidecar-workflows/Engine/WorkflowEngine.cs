@@ -44,6 +44,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
     private Task _timerLoop = Task.CompletedTask;
     private Task _leaseLoop = Task.CompletedTask;
     private int _started;
+    private int _disposed;
 
     public WorkflowEngine(WorkflowBackendOptions options, ILoggerFactory loggerFactory)
     {
@@ -79,6 +80,12 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
 
     public void Dispose()
     {
+        // DI disposes this object twice: it is registered as itself and as IWorkflowInstanceInspector.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (!_stopping.IsCancellationRequested)
         {
             _stopping.Cancel();
@@ -90,7 +97,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
 
     // ---------------------------------------------------------------- client API
 
-    public Task<string> StartInstanceAsync(CreateInstanceRequest request, CancellationToken cancellationToken)
+    public async Task<string> StartInstanceAsync(CreateInstanceRequest request, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Name))
         {
@@ -103,18 +110,18 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         }
 
         var effects = new StoreEffects();
-        if (!_store.CreateInstance(request, effects))
+        if (!await _store.CreateInstanceAsync(request, effects))
         {
             // Same status durabletask-go returns, so callers (duplicate webhooks) can recognise it.
             throw new RpcException(new Status(StatusCode.AlreadyExists, $"A workflow instance with id '{request.InstanceId}' already exists."));
         }
 
         Apply(effects);
-        return Task.FromResult(request.InstanceId);
+        return request.InstanceId;
     }
 
-    public Task<GetInstanceResponse> GetInstanceAsync(string instanceId, bool includeInputsAndOutputs, CancellationToken cancellationToken) =>
-        Task.FromResult(ToResponse(_store.GetInstance(instanceId), includeInputsAndOutputs));
+    public async Task<GetInstanceResponse> GetInstanceAsync(string instanceId, bool includeInputsAndOutputs, CancellationToken cancellationToken) =>
+        ToResponse(await _store.GetInstanceAsync(instanceId), includeInputsAndOutputs);
 
     public async Task<GetInstanceResponse> WaitForInstanceAsync(string instanceId, bool includeInputsAndOutputs, WaitCondition condition, CancellationToken cancellationToken)
     {
@@ -122,7 +129,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         while (true)
         {
             var changed = ChangeSignal(instanceId);
-            var instance = _store.GetInstance(instanceId);
+            var instance = await _store.GetInstanceAsync(instanceId);
             if (instance is null)
             {
                 return new GetInstanceResponse { Exists = false };
@@ -151,10 +158,10 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         }
     }
 
-    public Task RaiseEventAsync(string instanceId, string name, string? input, CancellationToken cancellationToken)
+    public async Task RaiseEventAsync(string instanceId, string name, string? input, CancellationToken cancellationToken)
     {
         var effects = new StoreEffects();
-        switch (_store.RaiseEvent(instanceId, name, input, effects))
+        switch (await _store.RaiseEventAsync(instanceId, name, input, effects))
         {
             case null:
                 throw NotFound(instanceId);
@@ -164,34 +171,32 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         }
 
         Apply(effects);
-        return Task.CompletedTask;
     }
 
-    public Task TerminateAsync(string instanceId, string? output, bool recursive, CancellationToken cancellationToken)
+    public async Task TerminateAsync(string instanceId, string? output, bool recursive, CancellationToken cancellationToken)
     {
         var effects = new StoreEffects();
-        if (!_store.Terminate(instanceId, output, recursive, effects))
+        if (!await _store.TerminateAsync(instanceId, output, recursive, effects))
         {
             throw NotFound(instanceId);
         }
 
         Apply(effects);
-        return Task.CompletedTask;
     }
 
     public Task SuspendAsync(string instanceId, string? reason, CancellationToken cancellationToken) => SetSuspended(instanceId, true, reason);
 
     public Task ResumeAsync(string instanceId, string? reason, CancellationToken cancellationToken) => SetSuspended(instanceId, false, reason);
 
-    public Task<PurgeInstancesResponse> PurgeAsync(PurgeInstancesRequest request, CancellationToken cancellationToken)
+    public async Task<PurgeInstancesResponse> PurgeAsync(PurgeInstancesRequest request, CancellationToken cancellationToken)
     {
         var force = request.HasForce && request.Force;
         try
         {
             var count = request.RequestCase switch
             {
-                PurgeInstancesRequest.RequestOneofCase.InstanceId => _store.Purge(request.InstanceId, request.Recursive, force),
-                PurgeInstancesRequest.RequestOneofCase.PurgeInstanceFilter => _store.PurgeWhere(
+                PurgeInstancesRequest.RequestOneofCase.InstanceId => await _store.PurgeAsync(request.InstanceId, request.Recursive, force),
+                PurgeInstancesRequest.RequestOneofCase.PurgeInstanceFilter => await _store.PurgeWhereAsync(
                     request.PurgeInstanceFilter.CreatedTimeFrom?.ToDateTimeOffset(),
                     request.PurgeInstanceFilter.CreatedTimeTo?.ToDateTimeOffset(),
                     request.PurgeInstanceFilter.RuntimeStatus.Count > 0
@@ -201,7 +206,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
                     force),
                 _ => throw new RpcException(new Status(StatusCode.InvalidArgument, "Either an instance id or a purge filter is required.")),
             };
-            return Task.FromResult(new PurgeInstancesResponse { DeletedInstanceCount = count, IsComplete = true });
+            return new PurgeInstancesResponse { DeletedInstanceCount = count, IsComplete = true };
         }
         catch (InvalidOperationException ex)
         {
@@ -209,9 +214,9 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         }
     }
 
-    public Task<ListInstanceIDsResponse> ListInstanceIdsAsync(string? continuationToken, int? pageSize, CancellationToken cancellationToken)
+    public async Task<ListInstanceIDsResponse> ListInstanceIdsAsync(string? continuationToken, int? pageSize, CancellationToken cancellationToken)
     {
-        var (ids, next) = _store.ListInstanceIds(continuationToken, pageSize);
+        var (ids, next) = await _store.ListInstanceIdsAsync(continuationToken, pageSize);
         var response = new ListInstanceIDsResponse();
         response.InstanceIds.AddRange(ids);
         if (next is not null)
@@ -219,23 +224,22 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
             response.ContinuationToken = next;
         }
 
-        return Task.FromResult(response);
+        return response;
     }
 
-    public Task<IReadOnlyList<HistoryEvent>?> GetHistoryAsync(string instanceId, CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<HistoryEvent>?>(_store.GetHistory(instanceId));
+    public async Task<IReadOnlyList<HistoryEvent>?> GetHistoryAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        await _store.GetHistoryAsync(instanceId);
 
-    public Task<IReadOnlyList<WorkflowInstanceSummary>> ListInstancesAsync(WorkflowInstanceQuery query, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<WorkflowInstanceSummary>> ListInstancesAsync(WorkflowInstanceQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.Limit);
         var statuses = (query.Statuses ?? []).Select(s => (OrchestrationStatus)(int)s).ToList();
-        var rows = _store.ListInstances(statuses, query.CreatedFrom, query.CreatedTo, query.Limit);
-        IReadOnlyList<WorkflowInstanceSummary> result = rows
+        var rows = await _store.ListInstancesAsync(statuses, query.CreatedFrom, query.CreatedTo, query.Limit);
+        return rows
             .Select(r => new WorkflowInstanceSummary(r.InstanceId, r.Name, (WorkflowRuntimeStatus)(int)r.Status, r.CreatedAt, r.UpdatedAt,
                 r.CompletedAt, r.CustomStatus, r.Failure?.ErrorMessage, r.ParentInstanceId))
             .ToList();
-        return Task.FromResult(result);
     }
 
     // ---------------------------------------------------------------- worker API
@@ -254,7 +258,9 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
                 WorkItem? item;
                 try
                 {
-                    item = next.ActivityId is { } activityId ? PrepareActivity(activityId, session) : PrepareOrchestration(next.InstanceId!, session);
+                    item = next.ActivityId is { } activityId
+                        ? await PrepareActivityAsync(activityId, session)
+                        : await PrepareOrchestrationAsync(next.InstanceId!, session);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -299,7 +305,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         }
     }
 
-    public Task CompleteActivityAsync(ActivityResponse response, CancellationToken cancellationToken)
+    public async Task CompleteActivityAsync(ActivityResponse response, CancellationToken cancellationToken)
     {
         Lease? lease;
         lock (_gate)
@@ -318,16 +324,25 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         if (lease is null)
         {
             Log.StaleCompletion(_logger, "activity", response.InstanceId);
-            return Task.CompletedTask;
+            return;
         }
 
         var effects = new StoreEffects();
-        _store.CompleteActivity(lease.ActivityId!.Value, response, effects);
+        try
+        {
+            await _store.CompleteActivityAsync(lease.ActivityId!.Value, response, effects);
+        }
+        catch
+        {
+            // Nothing was recorded: the activity is still pending, so it runs again (at least once).
+            EnqueueActivity(lease.ActivityId!.Value);
+            throw;
+        }
+
         Apply(effects);
-        return Task.CompletedTask;
     }
 
-    public Task CompleteOrchestrationAsync(WorkflowResponse response, CancellationToken cancellationToken)
+    public async Task CompleteOrchestrationAsync(WorkflowResponse response, CancellationToken cancellationToken)
     {
         Lease? lease;
         lock (_gate)
@@ -351,7 +366,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         var effects = new StoreEffects();
         try
         {
-            _store.CompleteOrchestration(lease.Dispatch!, response, _options.AppId, effects);
+            await _store.CompleteOrchestrationAsync(lease.Dispatch!, response, _options.AppId, effects);
         }
         catch
         {
@@ -361,12 +376,11 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
 
         Apply(effects);
         FinishOrchestration(lease.Dispatch!.InstanceId, effects.MoreVisibleWork);
-        return Task.CompletedTask;
     }
 
     // ---------------------------------------------------------------- dispatch internals
 
-    private WorkItem? PrepareOrchestration(string instanceId, WorkerSession session)
+    private async Task<WorkItem?> PrepareOrchestrationAsync(string instanceId, WorkerSession session)
     {
         lock (_gate)
         {
@@ -378,12 +392,12 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
             }
         }
 
-        var (instance, history, inbox) = _store.LoadOrchestration(instanceId);
+        var (instance, history, inbox) = await _store.LoadOrchestrationAsync(instanceId);
         if (instance is null || inbox.Count == 0 || instance.IsTerminal || instance.Status == OrchestrationStatus.Suspended)
         {
             if (instance is { IsTerminal: true } && inbox.Count > 0)
             {
-                _store.DeleteInbox(inbox.Select(i => i.Id));
+                await _store.DeleteInboxAsync(inbox.Select(i => i.Id).ToList());
             }
 
             FinishOrchestration(instanceId, requeue: false);
@@ -394,7 +408,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         var deliverable = inbox.Where(i => i.ExecutionId is null || i.ExecutionId == instance.ExecutionId).ToList();
         if (deliverable.Count == 0)
         {
-            _store.DeleteInbox(inbox.Select(i => i.Id));
+            await _store.DeleteInboxAsync(inbox.Select(i => i.Id).ToList());
             FinishOrchestration(instanceId, requeue: false);
             return null;
         }
@@ -423,7 +437,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         return new WorkItem { WorkflowRequest = request, CompletionToken = token };
     }
 
-    private WorkItem? PrepareActivity(long activityId, WorkerSession session)
+    private async Task<WorkItem?> PrepareActivityAsync(long activityId, WorkerSession session)
     {
         lock (_gate)
         {
@@ -437,7 +451,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
             _leasedActivities[activityId] = string.Empty;
         }
 
-        var request = _store.LoadActivity(activityId);
+        var request = await _store.LoadActivityAsync(activityId);
         if (request is null)
         {
             lock (_gate)
@@ -557,16 +571,15 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         }
     }
 
-    private Task SetSuspended(string instanceId, bool suspend, string? reason)
+    private async Task SetSuspended(string instanceId, bool suspend, string? reason)
     {
         var effects = new StoreEffects();
-        if (_store.SetSuspended(instanceId, suspend, reason, effects) is null)
+        if (await _store.SetSuspendedAsync(instanceId, suspend, reason, effects) is null)
         {
             throw NotFound(instanceId);
         }
 
         Apply(effects);
-        return Task.CompletedTask;
     }
 
     /// <summary>Acts on what a committed transaction changed: new activities, inbox rows (now or later), waiters.</summary>
@@ -723,13 +736,14 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
 
     private void Recover()
     {
-        var activities = _store.ListPendingActivities();
+        // Runs once in the constructor, before any request; the store thread does the work.
+        var activities = _store.ListPendingActivitiesAsync().GetAwaiter().GetResult();
         foreach (var id in activities)
         {
             EnqueueActivity(id);
         }
 
-        var wakeups = _store.ListInboxWakeups();
+        var wakeups = _store.ListInboxWakeupsAsync().GetAwaiter().GetResult();
         var effects = new StoreEffects();
         effects.InboxWrites.AddRange(wakeups);
         Apply(effects);

@@ -1,6 +1,7 @@
 using Dapr.DurableTask.Protobuf;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 
 namespace Storebridge.Sidecar.Workflows.Storage;
@@ -62,12 +63,15 @@ internal sealed class WorkflowStore : IDisposable
     private const string InstanceColumns =
         "instance_id, execution_id, name, status, input, output, custom_status, failure, created_at, updated_at, completed_at, scheduled_start, parent_instance_id, parent_execution_id, parent_task_id";
 
-    private readonly Lock _sync = new();
+    private const int MaxBatch = 128;
+    private readonly BlockingCollection<IStoreOp> _queue = new();
+    private readonly Thread _writer;
     private readonly SqliteConnection _connection;
     private readonly string _appId;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private SqliteTransaction? _tx;
+    private int _disposed;
 
     public WorkflowStore(string databasePath, string appId, TimeProvider time)
     {
@@ -93,19 +97,154 @@ internal sealed class WorkflowStore : IDisposable
         // OS page cache) and only risks the last commits on power loss, which a local runtime accepts.
         Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;");
         Execute(Schema);
+
+        // One thread owns the connection: SQLite connections are single-threaded, and callers await instead of
+        // blocking pool threads on a lock.
+        _writer = new Thread(WriterLoop) { IsBackground = true, Name = "workflow-store" };
+        _writer.Start();
     }
 
     public void Dispose()
     {
-        lock (_sync)
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
         {
-            foreach (var cmd in _commands.Values)
+            return;
+        }
+
+        _queue.CompleteAdding();
+        _writer.Join();
+        foreach (var cmd in _commands.Values)
+        {
+            cmd.Dispose();
+        }
+
+        _commands.Clear();
+        _connection.Dispose();
+        _queue.Dispose();
+    }
+
+    /// <summary>Queues work for the store thread; it runs inside the next batch transaction.</summary>
+    private Task<T> Run<T>(Func<T> work)
+    {
+        var op = new StoreOp<T>(work);
+        try
+        {
+            _queue.Add(op);
+        }
+        catch (InvalidOperationException)
+        {
+            throw new ObjectDisposedException(nameof(WorkflowStore));
+        }
+
+        return op.Task;
+    }
+
+    private Task Run(Action work) => Run(() =>
+    {
+        work();
+        return true;
+    });
+
+    /// <summary>
+    /// The store thread. Operations that queue up while a transaction commits go into the next one together (group
+    /// commit): one commit per batch instead of one per operation. Each operation runs under its own savepoint, so a
+    /// failing one is undone alone; none is acknowledged before its batch has committed.
+    /// </summary>
+    private void WriterLoop()
+    {
+        var batch = new List<IStoreOp>(MaxBatch);
+        while (_queue.TryTake(out var first, Timeout.Infinite))
+        {
+            batch.Clear();
+            batch.Add(first);
+            while (batch.Count < MaxBatch && _queue.TryTake(out var next))
             {
-                cmd.Dispose();
+                batch.Add(next);
             }
 
-            _commands.Clear();
-            _connection.Dispose();
+            try
+            {
+                _tx = _connection.BeginTransaction();
+                foreach (var op in batch)
+                {
+                    _tx.Save("op");
+                    if (op.Execute())
+                    {
+                        _tx.Release("op");
+                    }
+                    else
+                    {
+                        _tx.Rollback("op");
+                        _tx.Release("op");
+                    }
+                }
+
+                _tx.Commit();
+                foreach (var op in batch)
+                {
+                    op.Complete(null);
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (var op in batch)
+                {
+                    op.Complete(ex);
+                }
+            }
+            finally
+            {
+                _tx?.Dispose();
+                _tx = null;
+            }
+        }
+    }
+
+    private interface IStoreOp
+    {
+        /// <summary>Runs the work; false when it threw (its exception is kept for <see cref="Complete"/>).</summary>
+        bool Execute();
+
+        /// <summary>Reports the outcome once the batch has committed, or <paramref name="batchFailure"/> when it did not.</summary>
+        void Complete(Exception? batchFailure);
+    }
+
+    private sealed class StoreOp<T>(Func<T> work) : IStoreOp
+    {
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+        private Exception? _error;
+
+        public Task<T> Task => _completion.Task;
+
+        public bool Execute()
+        {
+            try
+            {
+                _result = work();
+                return true;
+            }
+            catch (Exception ex)
+            {
+                _error = ex;
+                return false;
+            }
+        }
+
+        public void Complete(Exception? batchFailure)
+        {
+            if (_error is not null)
+            {
+                _completion.TrySetException(_error);
+            }
+            else if (batchFailure is not null)
+            {
+                _completion.TrySetException(batchFailure);
+            }
+            else
+            {
+                _completion.TrySetResult(_result!);
+            }
         }
     }
 
@@ -114,493 +253,421 @@ internal sealed class WorkflowStore : IDisposable
     // ---------------------------------------------------------------- client operations
 
     /// <summary>Creates an instance and queues its start event. Returns false when the id is already taken.</summary>
-    public bool CreateInstance(CreateInstanceRequest request, StoreEffects effects)
+    public Task<bool> CreateInstanceAsync(CreateInstanceRequest request, StoreEffects effects) => Run<bool>(() =>
     {
-        lock (_sync)
+        var now = Now;
+        var executionId = string.IsNullOrEmpty(request.ExecutionId) ? Guid.NewGuid().ToString("N") : request.ExecutionId;
+        long? scheduled = request.ScheduledStartTimestamp is { } ts ? CeilingMilliseconds(ts.ToDateTimeOffset()) : null;
+        var inserted = Execute(
+            """
+            INSERT OR IGNORE INTO wf_instances (app_id, instance_id, execution_id, name, status, input, created_at, updated_at, scheduled_start)
+            VALUES ($app, $id, $exec, $name, $status, $input, $now, $now, $scheduled)
+            """,
+            ("$id", request.InstanceId), ("$exec", executionId), ("$name", request.Name),
+            ("$status", (int)OrchestrationStatus.Pending), ("$input", request.Input), ("$now", now), ("$scheduled", scheduled));
+        if (inserted == 0)
         {
-            using var tx = Begin();
-            var now = Now;
-            var executionId = string.IsNullOrEmpty(request.ExecutionId) ? Guid.NewGuid().ToString("N") : request.ExecutionId;
-            long? scheduled = request.ScheduledStartTimestamp is { } ts ? CeilingMilliseconds(ts.ToDateTimeOffset()) : null;
-            var inserted = Execute(
-                """
-                INSERT OR IGNORE INTO wf_instances (app_id, instance_id, execution_id, name, status, input, created_at, updated_at, scheduled_start)
-                VALUES ($app, $id, $exec, $name, $status, $input, $now, $now, $scheduled)
-                """,
-                ("$id", request.InstanceId), ("$exec", executionId), ("$name", request.Name),
-                ("$status", (int)OrchestrationStatus.Pending), ("$input", request.Input), ("$now", now), ("$scheduled", scheduled));
-            if (inserted == 0)
-            {
-                return false;
-            }
-
-            var started = new ExecutionStartedEvent
-            {
-                Name = request.Name,
-                Version = request.Version,
-                Input = request.Input,
-                WorkflowInstance = new WorkflowInstance { InstanceId = request.InstanceId, ExecutionId = executionId },
-                ScheduledStartTimestamp = request.ScheduledStartTimestamp,
-                ParentTraceContext = request.ParentTraceContext,
-            };
-            started.Tags.Add(request.Tags);
-            var visibleAt = Math.Max(scheduled ?? now, now);
-            InsertInbox(request.InstanceId, executionId, visibleAt, NewEvent(e => e.ExecutionStarted = started), effects);
-            effects.Changed.Add(request.InstanceId);
-            tx.Commit();
-            return true;
+            return false;
         }
-    }
 
-    public InstanceRecord? GetInstance(string instanceId)
+        var started = new ExecutionStartedEvent
+        {
+            Name = request.Name,
+            Version = request.Version,
+            Input = request.Input,
+            WorkflowInstance = new WorkflowInstance { InstanceId = request.InstanceId, ExecutionId = executionId },
+            ScheduledStartTimestamp = request.ScheduledStartTimestamp,
+            ParentTraceContext = request.ParentTraceContext,
+        };
+        started.Tags.Add(request.Tags);
+        var visibleAt = Math.Max(scheduled ?? now, now);
+        InsertInbox(request.InstanceId, executionId, visibleAt, NewEvent(e => e.ExecutionStarted = started), effects);
+        effects.Changed.Add(request.InstanceId);
+        return true;
+    });
+
+    public Task<InstanceRecord?> GetInstanceAsync(string instanceId) => Run<InstanceRecord?>(() =>
     {
-        lock (_sync)
-        {
-            return LoadInstance(instanceId);
-        }
-    }
+        return LoadInstance(instanceId);
+    });
 
     /// <summary>Queues an external event. Returns null when the instance does not exist, false when it has ended.</summary>
-    public bool? RaiseEvent(string instanceId, string name, string? input, StoreEffects effects)
+    public Task<bool?> RaiseEventAsync(string instanceId, string name, string? input, StoreEffects effects) => Run<bool?>(() =>
     {
-        lock (_sync)
+        var instance = LoadInstance(instanceId);
+        if (instance is null)
         {
-            using var tx = Begin();
-            var instance = LoadInstance(instanceId);
-            if (instance is null)
-            {
-                return null;
-            }
-
-            if (instance.IsTerminal)
-            {
-                return false;
-            }
-
-            var raised = new EventRaisedEvent { Name = name, Input = input };
-            InsertInbox(instanceId, null, Now, NewEvent(e => e.EventRaised = raised), effects);
-            tx.Commit();
-            return true;
+            return null;
         }
-    }
+
+        if (instance.IsTerminal)
+        {
+            return false;
+        }
+
+        var raised = new EventRaisedEvent { Name = name, Input = input };
+        InsertInbox(instanceId, null, Now, NewEvent(e => e.EventRaised = raised), effects);
+        return true;
+    });
 
     /// <summary>Suspends or resumes an instance. Returns null when it does not exist, false when nothing changed.</summary>
-    public bool? SetSuspended(string instanceId, bool suspend, string? reason, StoreEffects effects)
+    public Task<bool?> SetSuspendedAsync(string instanceId, bool suspend, string? reason, StoreEffects effects) => Run<bool?>(() =>
     {
-        lock (_sync)
+        var instance = LoadInstance(instanceId);
+        if (instance is null)
         {
-            using var tx = Begin();
-            var instance = LoadInstance(instanceId);
-            if (instance is null)
-            {
-                return null;
-            }
-
-            if (instance.IsTerminal || (instance.Status == OrchestrationStatus.Suspended) == suspend)
-            {
-                return false;
-            }
-
-            var now = Now;
-            var historyEvent = suspend
-                ? NewEvent(e => e.ExecutionSuspended = new ExecutionSuspendedEvent { Input = reason })
-                : NewEvent(e => e.ExecutionResumed = new ExecutionResumedEvent { Input = reason });
-            var nextSeq = NextHistorySeq(instanceId);
-            AppendHistory(instanceId, ref nextSeq, historyEvent);
-            var status = suspend ? OrchestrationStatus.Suspended
-                : HasStarted(instanceId) ? OrchestrationStatus.Running : OrchestrationStatus.Pending;
-            Execute("UPDATE wf_instances SET status = $status, updated_at = $now WHERE app_id = $app AND instance_id = $id",
-                ("$status", (int)status), ("$now", now), ("$id", instanceId));
-            effects.Changed.Add(instanceId);
-            if (!suspend && HasVisibleInbox(instanceId, now))
-            {
-                effects.InboxWrites.Add((instanceId, _time.GetUtcNow()));
-            }
-
-            tx.Commit();
-            return true;
+            return null;
         }
-    }
+
+        if (instance.IsTerminal || (instance.Status == OrchestrationStatus.Suspended) == suspend)
+        {
+            return false;
+        }
+
+        var now = Now;
+        var historyEvent = suspend
+            ? NewEvent(e => e.ExecutionSuspended = new ExecutionSuspendedEvent { Input = reason })
+            : NewEvent(e => e.ExecutionResumed = new ExecutionResumedEvent { Input = reason });
+        var nextSeq = NextHistorySeq(instanceId);
+        AppendHistory(instanceId, ref nextSeq, historyEvent);
+        var status = suspend ? OrchestrationStatus.Suspended
+            : HasStarted(instanceId) ? OrchestrationStatus.Running : OrchestrationStatus.Pending;
+        Execute("UPDATE wf_instances SET status = $status, updated_at = $now WHERE app_id = $app AND instance_id = $id",
+            ("$status", (int)status), ("$now", now), ("$id", instanceId));
+        effects.Changed.Add(instanceId);
+        if (!suspend && HasVisibleInbox(instanceId, now))
+        {
+            effects.InboxWrites.Add((instanceId, _time.GetUtcNow()));
+        }
+
+        return true;
+    });
 
     /// <summary>Terminates an instance (and, when asked, its running children). Returns false when it does not exist.</summary>
-    public bool Terminate(string instanceId, string? output, bool recursive, StoreEffects effects)
+    public Task<bool> TerminateAsync(string instanceId, string? output, bool recursive, StoreEffects effects) => Run<bool>(() =>
     {
-        lock (_sync)
+        var instance = LoadInstance(instanceId);
+        if (instance is null)
         {
-            using var tx = Begin();
-            var instance = LoadInstance(instanceId);
-            if (instance is null)
-            {
-                return false;
-            }
-
-            TerminateCore(instance, output, recursive, effects);
-            tx.Commit();
-            return true;
+            return false;
         }
-    }
+
+        TerminateCore(instance, output, recursive, effects);
+        return true;
+    });
 
     /// <summary>Deletes an ended instance with its history. Returns the number of instances deleted.</summary>
-    public int Purge(string instanceId, bool recursive, bool force)
+    public Task<int> PurgeAsync(string instanceId, bool recursive, bool force) => Run<int>(() =>
     {
-        lock (_sync)
-        {
-            using var tx = Begin();
-            var count = PurgeCore(instanceId, recursive, force);
-            tx.Commit();
-            return count;
-        }
-    }
+        var count = PurgeCore(instanceId, recursive, force);
+        return count;
+    });
 
-    public int PurgeWhere(DateTimeOffset? createdFrom, DateTimeOffset? createdTo, IReadOnlyCollection<OrchestrationStatus> statuses, bool recursive, bool force)
+    public Task<int> PurgeWhereAsync(DateTimeOffset? createdFrom, DateTimeOffset? createdTo, IReadOnlyCollection<OrchestrationStatus> statuses, bool recursive, bool force) => Run<int>(() =>
     {
-        lock (_sync)
+        var ids = QueryInstances(statuses, createdFrom, createdTo, int.MaxValue).Select(i => i.InstanceId).ToList();
+        var count = 0;
+        foreach (var id in ids)
         {
-            using var tx = Begin();
-            var ids = QueryInstances(statuses, createdFrom, createdTo, int.MaxValue).Select(i => i.InstanceId).ToList();
-            var count = 0;
-            foreach (var id in ids)
+            var instance = LoadInstance(id);
+            if (instance is not null && (force || instance.IsTerminal))
             {
-                var instance = LoadInstance(id);
-                if (instance is not null && (force || instance.IsTerminal))
-                {
-                    count += PurgeCore(id, recursive, force);
-                }
+                count += PurgeCore(id, recursive, force);
             }
-
-            tx.Commit();
-            return count;
         }
-    }
 
-    public (List<string> Ids, string? ContinuationToken) ListInstanceIds(string? after, int? pageSize)
+        return count;
+    });
+
+    public Task<(List<string> Ids, string? ContinuationToken)> ListInstanceIdsAsync(string? after, int? pageSize) => Run<(List<string> Ids, string? ContinuationToken)>(() =>
     {
-        lock (_sync)
+        var limit = pageSize is > 0 ? pageSize.Value : int.MaxValue;
+        var cmd = Command(
+            "SELECT instance_id FROM wf_instances WHERE app_id = $app AND instance_id > $after ORDER BY instance_id LIMIT $limit",
+            ("$after", after ?? string.Empty), ("$limit", limit == int.MaxValue ? -1 : limit + 1L));
+        using var reader = cmd.ExecuteReader();
+        var ids = new List<string>();
+        while (reader.Read())
         {
-            var limit = pageSize is > 0 ? pageSize.Value : int.MaxValue;
-            var cmd = Command(
-                "SELECT instance_id FROM wf_instances WHERE app_id = $app AND instance_id > $after ORDER BY instance_id LIMIT $limit",
-                ("$after", after ?? string.Empty), ("$limit", limit == int.MaxValue ? -1 : limit + 1L));
-            using var reader = cmd.ExecuteReader();
-            var ids = new List<string>();
-            while (reader.Read())
-            {
-                ids.Add(reader.GetString(0));
-            }
-
-            if (ids.Count > limit)
-            {
-                ids.RemoveAt(ids.Count - 1);
-                return (ids, ids[^1]);
-            }
-
-            return (ids, null);
+            ids.Add(reader.GetString(0));
         }
-    }
 
-    public List<InstanceRecord> ListInstances(IReadOnlyCollection<OrchestrationStatus> statuses, DateTimeOffset? createdFrom, DateTimeOffset? createdTo, int limit)
+        if (ids.Count > limit)
+        {
+            ids.RemoveAt(ids.Count - 1);
+            return (ids, ids[^1]);
+        }
+
+        return (ids, null);
+    });
+
+    public Task<List<InstanceRecord>> ListInstancesAsync(IReadOnlyCollection<OrchestrationStatus> statuses, DateTimeOffset? createdFrom, DateTimeOffset? createdTo, int limit) => Run<List<InstanceRecord>>(() =>
     {
-        lock (_sync)
-        {
-            return QueryInstances(statuses, createdFrom, createdTo, limit);
-        }
-    }
+        return QueryInstances(statuses, createdFrom, createdTo, limit);
+    });
 
-    public List<HistoryEvent>? GetHistory(string instanceId)
+    public Task<List<HistoryEvent>?> GetHistoryAsync(string instanceId) => Run<List<HistoryEvent>?>(() =>
     {
-        lock (_sync)
-        {
-            return LoadInstance(instanceId) is null ? null : LoadHistory(instanceId);
-        }
-    }
+        return LoadInstance(instanceId) is null ? null : LoadHistory(instanceId);
+    });
 
     // ---------------------------------------------------------------- work items
 
     /// <summary>Reads what a workflow work item needs: the instance, its history and the visible inbox rows.</summary>
-    public (InstanceRecord? Instance, List<HistoryEvent> History, List<InboxEntry> Inbox) LoadOrchestration(string instanceId)
+    public Task<(InstanceRecord? Instance, List<HistoryEvent> History, List<InboxEntry> Inbox)> LoadOrchestrationAsync(string instanceId) => Run<(InstanceRecord? Instance, List<HistoryEvent> History, List<InboxEntry> Inbox)>(() =>
     {
-        lock (_sync)
+        var instance = LoadInstance(instanceId);
+        if (instance is null)
         {
-            var instance = LoadInstance(instanceId);
-            if (instance is null)
-            {
-                return (null, [], []);
-            }
-
-            var inbox = new List<InboxEntry>();
-            using (var reader = Command(
-                "SELECT id, execution_id, event FROM wf_inbox WHERE app_id = $app AND instance_id = $id AND visible_at <= $now ORDER BY id",
-                ("$id", instanceId), ("$now", Now)).ExecuteReader())
-            {
-                while (reader.Read())
-                {
-                    inbox.Add(new InboxEntry(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), HistoryEvent.Parser.ParseFrom(reader.GetFieldValue<byte[]>(2))));
-                }
-            }
-
-            return (instance, inbox.Count == 0 ? [] : LoadHistory(instanceId), inbox);
+            return (null, [], []);
         }
-    }
+
+        var inbox = new List<InboxEntry>();
+        using (var reader = Command(
+            "SELECT id, execution_id, event FROM wf_inbox WHERE app_id = $app AND instance_id = $id AND visible_at <= $now ORDER BY id",
+            ("$id", instanceId), ("$now", Now)).ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                inbox.Add(new InboxEntry(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), HistoryEvent.Parser.ParseFrom(reader.GetFieldValue<byte[]>(2))));
+            }
+        }
+
+        return (instance, inbox.Count == 0 ? [] : LoadHistory(instanceId), inbox);
+    });
 
     /// <summary>Drops inbox rows that can never be delivered (their instance ended or moved on to a new execution).</summary>
-    public void DeleteInbox(IEnumerable<long> ids)
+    public Task DeleteInboxAsync(IEnumerable<long> ids) => Run(() =>
     {
-        lock (_sync)
+        foreach (var id in ids)
         {
-            using var tx = Begin();
-            foreach (var id in ids)
-            {
-                Execute("DELETE FROM wf_inbox WHERE id = $rowid AND app_id = $app", ("$rowid", id));
-            }
-
-            tx.Commit();
+            Execute("DELETE FROM wf_inbox WHERE id = $rowid AND app_id = $app", ("$rowid", id));
         }
-    }
 
-    public ActivityRequest? LoadActivity(long activityId)
+    });
+
+    public Task<ActivityRequest?> LoadActivityAsync(long activityId) => Run<ActivityRequest?>(() =>
     {
-        lock (_sync)
-        {
-            var cmd = Command("SELECT request FROM wf_activities WHERE app_id = $app AND id = $rowid", ("$rowid", activityId));
-            return cmd.ExecuteScalar() is byte[] bytes ? ActivityRequest.Parser.ParseFrom(bytes) : null;
-        }
-    }
+        var cmd = Command("SELECT request FROM wf_activities WHERE app_id = $app AND id = $rowid", ("$rowid", activityId));
+        return cmd.ExecuteScalar() is byte[] bytes ? ActivityRequest.Parser.ParseFrom(bytes) : null;
+    });
 
     /// <summary>
     /// Applies an activity result exactly once: the pending-activity row is deleted and the completion event queued in
     /// the same transaction, so a second result for the same activity finds no row and is ignored.
     /// </summary>
-    public string? CompleteActivity(long activityId, ActivityResponse response, StoreEffects effects)
+    public Task<string?> CompleteActivityAsync(long activityId, ActivityResponse response, StoreEffects effects) => Run<string?>(() =>
     {
-        lock (_sync)
+        string instanceId;
+        string executionId;
+        int taskId;
+        ActivityRequest request;
+        using (var reader = Command("SELECT instance_id, execution_id, task_id, request FROM wf_activities WHERE app_id = $app AND id = $rowid", ("$rowid", activityId)).ExecuteReader())
         {
-            using var tx = Begin();
-            string instanceId;
-            string executionId;
-            int taskId;
-            ActivityRequest request;
-            using (var reader = Command("SELECT instance_id, execution_id, task_id, request FROM wf_activities WHERE app_id = $app AND id = $rowid", ("$rowid", activityId)).ExecuteReader())
+            if (!reader.Read())
             {
-                if (!reader.Read())
-                {
-                    return null;
-                }
-
-                instanceId = reader.GetString(0);
-                executionId = reader.GetString(1);
-                taskId = reader.GetInt32(2);
-                request = ActivityRequest.Parser.ParseFrom(reader.GetFieldValue<byte[]>(3));
-            }
-
-            Execute("DELETE FROM wf_activities WHERE app_id = $app AND id = $rowid", ("$rowid", activityId));
-            var instance = LoadInstance(instanceId);
-            if (instance is null || instance.IsTerminal || instance.ExecutionId != executionId)
-            {
-                tx.Commit();
                 return null;
             }
 
-            var completion = response.FailureDetails is { } failure
-                ? NewEvent(e => e.TaskFailed = new TaskFailedEvent { TaskScheduledId = taskId, FailureDetails = failure, TaskExecutionId = request.TaskExecutionId })
-                : NewEvent(e => e.TaskCompleted = new TaskCompletedEvent { TaskScheduledId = taskId, Result = response.Result, TaskExecutionId = request.TaskExecutionId });
-            InsertInbox(instanceId, executionId, Now, completion, effects);
-            tx.Commit();
-            return instanceId;
+            instanceId = reader.GetString(0);
+            executionId = reader.GetString(1);
+            taskId = reader.GetInt32(2);
+            request = ActivityRequest.Parser.ParseFrom(reader.GetFieldValue<byte[]>(3));
         }
-    }
+
+        Execute("DELETE FROM wf_activities WHERE app_id = $app AND id = $rowid", ("$rowid", activityId));
+        var instance = LoadInstance(instanceId);
+        if (instance is null || instance.IsTerminal || instance.ExecutionId != executionId)
+        {
+            return null;
+        }
+
+        var completion = response.FailureDetails is { } failure
+            ? NewEvent(e => e.TaskFailed = new TaskFailedEvent { TaskScheduledId = taskId, FailureDetails = failure, TaskExecutionId = request.TaskExecutionId })
+            : NewEvent(e => e.TaskCompleted = new TaskCompletedEvent { TaskScheduledId = taskId, Result = response.Result, TaskExecutionId = request.TaskExecutionId });
+        InsertInbox(instanceId, executionId, Now, completion, effects);
+        return instanceId;
+    });
 
     /// <summary>
     /// Commits one workflow step: the events the worker saw join the history, the consumed inbox rows go, and every
     /// action (activities, timers, child workflows, events, completion, continue-as-new) is recorded — all in one
     /// transaction, before any resulting work is dispatched.
     /// </summary>
-    public void CompleteOrchestration(OrchestrationDispatch dispatch, WorkflowResponse response, string appId, StoreEffects effects)
+    public Task CompleteOrchestrationAsync(OrchestrationDispatch dispatch, WorkflowResponse response, string appId, StoreEffects effects) => Run(() =>
     {
-        lock (_sync)
+        var now = Now;
+        var instance = LoadInstance(dispatch.InstanceId);
+        if (instance is null || instance.IsTerminal || instance.ExecutionId != dispatch.ExecutionId)
         {
-            using var tx = Begin();
-            var now = Now;
-            var instance = LoadInstance(dispatch.InstanceId);
-            if (instance is null || instance.IsTerminal || instance.ExecutionId != dispatch.ExecutionId)
-            {
-                foreach (var id in dispatch.ConsumedInboxIds)
-                {
-                    Execute("DELETE FROM wf_inbox WHERE id = $rowid AND app_id = $app", ("$rowid", id));
-                }
-
-                tx.Commit();
-                return;
-            }
-
-            effects.Accepted = true;
-            effects.Changed.Add(instance.InstanceId);
-            var seq = NextHistorySeq(instance.InstanceId);
-            foreach (var e in dispatch.NewEvents)
-            {
-                AppendHistory(instance.InstanceId, ref seq, e);
-            }
-
             foreach (var id in dispatch.ConsumedInboxIds)
             {
                 Execute("DELETE FROM wf_inbox WHERE id = $rowid AND app_id = $app", ("$rowid", id));
             }
 
-            var status = instance.Status == OrchestrationStatus.Suspended ? OrchestrationStatus.Suspended : OrchestrationStatus.Running;
-            var input = instance.Input;
-            string? output = null;
-            TaskFailureDetails? failure = null;
-            long? completedAt = null;
-            CompleteWorkflowAction? continueAsNew = null;
-            var router = new TaskRouter { SourceAppID = appId };
+            return;
+        }
 
-            foreach (var action in response.Actions)
+        effects.Accepted = true;
+        effects.Changed.Add(instance.InstanceId);
+        var seq = NextHistorySeq(instance.InstanceId);
+        foreach (var e in dispatch.NewEvents)
+        {
+            AppendHistory(instance.InstanceId, ref seq, e);
+        }
+
+        foreach (var id in dispatch.ConsumedInboxIds)
+        {
+            Execute("DELETE FROM wf_inbox WHERE id = $rowid AND app_id = $app", ("$rowid", id));
+        }
+
+        var status = instance.Status == OrchestrationStatus.Suspended ? OrchestrationStatus.Suspended : OrchestrationStatus.Running;
+        var input = instance.Input;
+        string? output = null;
+        TaskFailureDetails? failure = null;
+        long? completedAt = null;
+        CompleteWorkflowAction? continueAsNew = null;
+        var router = new TaskRouter { SourceAppID = appId };
+
+        foreach (var action in response.Actions)
+        {
+            switch (action.WorkflowActionTypeCase)
             {
-                switch (action.WorkflowActionTypeCase)
-                {
-                    case WorkflowAction.WorkflowActionTypeOneofCase.ScheduleTask:
-                        ScheduleActivity(instance, action, router, ref seq, effects);
+                case WorkflowAction.WorkflowActionTypeOneofCase.ScheduleTask:
+                    ScheduleActivity(instance, action, router, ref seq, effects);
+                    break;
+
+                case WorkflowAction.WorkflowActionTypeOneofCase.CreateTimer:
+                    CreateTimer(instance, action, router, ref seq, effects);
+                    break;
+
+                case WorkflowAction.WorkflowActionTypeOneofCase.CreateChildWorkflow:
+                    CreateChild(instance, action, router, ref seq, effects);
+                    break;
+
+                case WorkflowAction.WorkflowActionTypeOneofCase.SendEvent:
+                    var send = action.SendEvent;
+                    AppendHistory(instance.InstanceId, ref seq, NewEvent(e =>
+                    {
+                        e.EventId = action.Id;
+                        e.EventSent = new EventSentEvent { InstanceId = send.Instance?.InstanceId ?? string.Empty, Name = send.Name, Input = send.Data };
+                        e.Router = router;
+                    }));
+                    if (send.Instance is { InstanceId: { Length: > 0 } target } && LoadInstance(target) is { IsTerminal: false } targetInstance)
+                    {
+                        InsertInbox(targetInstance.InstanceId, null, now, NewEvent(e => e.EventRaised = new EventRaisedEvent { Name = send.Name, Input = send.Data }), effects);
+                    }
+
+                    break;
+
+                case WorkflowAction.WorkflowActionTypeOneofCase.TerminateWorkflow:
+                    if (LoadInstance(action.TerminateWorkflow.InstanceId) is { } toTerminate && toTerminate.InstanceId != instance.InstanceId)
+                    {
+                        TerminateCore(toTerminate, action.TerminateWorkflow.Reason, action.TerminateWorkflow.Recurse, effects);
+                    }
+
+                    break;
+
+                case WorkflowAction.WorkflowActionTypeOneofCase.CompleteWorkflow when completedAt is null && continueAsNew is null:
+                    var complete = action.CompleteWorkflow;
+                    if (complete.WorkflowStatus == OrchestrationStatus.ContinuedAsNew)
+                    {
+                        continueAsNew = complete;
                         break;
+                    }
 
-                    case WorkflowAction.WorkflowActionTypeOneofCase.CreateTimer:
-                        CreateTimer(instance, action, router, ref seq, effects);
-                        break;
-
-                    case WorkflowAction.WorkflowActionTypeOneofCase.CreateChildWorkflow:
-                        CreateChild(instance, action, router, ref seq, effects);
-                        break;
-
-                    case WorkflowAction.WorkflowActionTypeOneofCase.SendEvent:
-                        var send = action.SendEvent;
-                        AppendHistory(instance.InstanceId, ref seq, NewEvent(e =>
-                        {
-                            e.EventId = action.Id;
-                            e.EventSent = new EventSentEvent { InstanceId = send.Instance?.InstanceId ?? string.Empty, Name = send.Name, Input = send.Data };
-                            e.Router = router;
-                        }));
-                        if (send.Instance is { InstanceId: { Length: > 0 } target } && LoadInstance(target) is { IsTerminal: false } targetInstance)
-                        {
-                            InsertInbox(targetInstance.InstanceId, null, now, NewEvent(e => e.EventRaised = new EventRaisedEvent { Name = send.Name, Input = send.Data }), effects);
-                        }
-
-                        break;
-
-                    case WorkflowAction.WorkflowActionTypeOneofCase.TerminateWorkflow:
-                        if (LoadInstance(action.TerminateWorkflow.InstanceId) is { } toTerminate && toTerminate.InstanceId != instance.InstanceId)
-                        {
-                            TerminateCore(toTerminate, action.TerminateWorkflow.Reason, action.TerminateWorkflow.Recurse, effects);
-                        }
-
-                        break;
-
-                    case WorkflowAction.WorkflowActionTypeOneofCase.CompleteWorkflow when completedAt is null && continueAsNew is null:
-                        var complete = action.CompleteWorkflow;
-                        if (complete.WorkflowStatus == OrchestrationStatus.ContinuedAsNew)
-                        {
-                            continueAsNew = complete;
-                            break;
-                        }
-
-                        AppendHistory(instance.InstanceId, ref seq, NewEvent(e =>
-                        {
-                            e.EventId = action.Id;
-                            e.ExecutionCompleted = new ExecutionCompletedEvent { WorkflowStatus = complete.WorkflowStatus, Result = complete.Result, FailureDetails = complete.FailureDetails };
-                            e.Router = router;
-                        }));
-                        status = complete.WorkflowStatus;
-                        output = complete.Result;
-                        failure = complete.FailureDetails;
-                        completedAt = now;
-                        NotifyParent(instance, complete.WorkflowStatus, complete.Result, complete.FailureDetails, effects);
-                        break;
-                }
+                    AppendHistory(instance.InstanceId, ref seq, NewEvent(e =>
+                    {
+                        e.EventId = action.Id;
+                        e.ExecutionCompleted = new ExecutionCompletedEvent { WorkflowStatus = complete.WorkflowStatus, Result = complete.Result, FailureDetails = complete.FailureDetails };
+                        e.Router = router;
+                    }));
+                    status = complete.WorkflowStatus;
+                    output = complete.Result;
+                    failure = complete.FailureDetails;
+                    completedAt = now;
+                    NotifyParent(instance, complete.WorkflowStatus, complete.Result, complete.FailureDetails, effects);
+                    break;
             }
+        }
 
-            if (continueAsNew is not null)
+        if (continueAsNew is not null)
+        {
+            // A new execution starts with an empty history; results and timers of the old one must never reach it,
+            // because the SDK matches completions by task id and ids restart at zero.
+            var newExecutionId = Guid.NewGuid().ToString("N");
+            Execute("DELETE FROM wf_history WHERE app_id = $app AND instance_id = $id", ("$id", instance.InstanceId));
+            DeleteActivities(instance.InstanceId, effects);
+            Execute("DELETE FROM wf_inbox WHERE app_id = $app AND instance_id = $id AND execution_id IS NOT NULL", ("$id", instance.InstanceId));
+            var restarted = new ExecutionStartedEvent
             {
-                // A new execution starts with an empty history; results and timers of the old one must never reach it,
-                // because the SDK matches completions by task id and ids restart at zero.
-                var newExecutionId = Guid.NewGuid().ToString("N");
-                Execute("DELETE FROM wf_history WHERE app_id = $app AND instance_id = $id", ("$id", instance.InstanceId));
-                DeleteActivities(instance.InstanceId, effects);
-                Execute("DELETE FROM wf_inbox WHERE app_id = $app AND instance_id = $id AND execution_id IS NOT NULL", ("$id", instance.InstanceId));
-                var restarted = new ExecutionStartedEvent
-                {
-                    Name = instance.Name,
-                    Input = continueAsNew.Result,
-                    WorkflowInstance = new WorkflowInstance { InstanceId = instance.InstanceId, ExecutionId = newExecutionId },
-                    ParentInstance = ParentInfo(instance),
-                };
-                InsertInbox(instance.InstanceId, newExecutionId, now, NewEvent(e => { e.ExecutionStarted = restarted; e.Router = router; }), effects);
-                foreach (var carried in continueAsNew.CarryoverEvents)
-                {
-                    InsertInbox(instance.InstanceId, null, now, carried, effects);
-                }
-
-                Execute(
-                    """
-                    UPDATE wf_instances SET execution_id = $exec, input = $input, output = NULL, failure = NULL, custom_status = $custom,
-                        status = $status, updated_at = $now WHERE app_id = $app AND instance_id = $id
-                    """,
-                    ("$exec", newExecutionId), ("$input", continueAsNew.Result), ("$custom", response.CustomStatus),
-                    ("$status", (int)(status == OrchestrationStatus.Suspended ? status : OrchestrationStatus.Running)), ("$now", now), ("$id", instance.InstanceId));
-                effects.MoreVisibleWork = true;
-                tx.Commit();
-                return;
-            }
-
-            if (completedAt is not null)
+                Name = instance.Name,
+                Input = continueAsNew.Result,
+                WorkflowInstance = new WorkflowInstance { InstanceId = instance.InstanceId, ExecutionId = newExecutionId },
+                ParentInstance = ParentInfo(instance),
+            };
+            InsertInbox(instance.InstanceId, newExecutionId, now, NewEvent(e => { e.ExecutionStarted = restarted; e.Router = router; }), effects);
+            foreach (var carried in continueAsNew.CarryoverEvents)
             {
-                DeleteActivities(instance.InstanceId, effects);
-                Execute("DELETE FROM wf_inbox WHERE app_id = $app AND instance_id = $id", ("$id", instance.InstanceId));
-                effects.NewActivities.Clear();
+                InsertInbox(instance.InstanceId, null, now, carried, effects);
             }
 
             Execute(
                 """
-                UPDATE wf_instances SET status = $status, input = $input, output = $output, failure = $failure, custom_status = $custom,
-                    updated_at = $now, completed_at = $completed WHERE app_id = $app AND instance_id = $id
+                UPDATE wf_instances SET execution_id = $exec, input = $input, output = NULL, failure = NULL, custom_status = $custom,
+                    status = $status, updated_at = $now WHERE app_id = $app AND instance_id = $id
                 """,
-                ("$status", (int)status), ("$input", input), ("$output", output), ("$failure", failure?.ToByteArray()),
-                ("$custom", response.CustomStatus), ("$now", now), ("$completed", completedAt), ("$id", instance.InstanceId));
-            effects.MoreVisibleWork = completedAt is null && HasVisibleInbox(instance.InstanceId, now);
-            tx.Commit();
+                ("$exec", newExecutionId), ("$input", continueAsNew.Result), ("$custom", response.CustomStatus),
+                ("$status", (int)(status == OrchestrationStatus.Suspended ? status : OrchestrationStatus.Running)), ("$now", now), ("$id", instance.InstanceId));
+            effects.MoreVisibleWork = true;
+            return;
         }
-    }
+
+        if (completedAt is not null)
+        {
+            DeleteActivities(instance.InstanceId, effects);
+            Execute("DELETE FROM wf_inbox WHERE app_id = $app AND instance_id = $id", ("$id", instance.InstanceId));
+            effects.NewActivities.Clear();
+        }
+
+        Execute(
+            """
+            UPDATE wf_instances SET status = $status, input = $input, output = $output, failure = $failure, custom_status = $custom,
+                updated_at = $now, completed_at = $completed WHERE app_id = $app AND instance_id = $id
+            """,
+            ("$status", (int)status), ("$input", input), ("$output", output), ("$failure", failure?.ToByteArray()),
+            ("$custom", response.CustomStatus), ("$now", now), ("$completed", completedAt), ("$id", instance.InstanceId));
+        effects.MoreVisibleWork = completedAt is null && HasVisibleInbox(instance.InstanceId, now);
+    });
 
     // ---------------------------------------------------------------- recovery
 
-    public List<long> ListPendingActivities()
+    public Task<List<long>> ListPendingActivitiesAsync() => Run<List<long>>(() =>
     {
-        lock (_sync)
+        var cmd = Command("SELECT id FROM wf_activities WHERE app_id = $app ORDER BY id");
+        using var reader = cmd.ExecuteReader();
+        var ids = new List<long>();
+        while (reader.Read())
         {
-            var cmd = Command("SELECT id FROM wf_activities WHERE app_id = $app ORDER BY id");
-            using var reader = cmd.ExecuteReader();
-            var ids = new List<long>();
-            while (reader.Read())
-            {
-                ids.Add(reader.GetInt64(0));
-            }
-
-            return ids;
+            ids.Add(reader.GetInt64(0));
         }
-    }
 
-    public List<(string InstanceId, DateTimeOffset VisibleAt)> ListInboxWakeups()
+        return ids;
+    });
+
+    public Task<List<(string InstanceId, DateTimeOffset VisibleAt)>> ListInboxWakeupsAsync() => Run<List<(string InstanceId, DateTimeOffset VisibleAt)>>(() =>
     {
-        lock (_sync)
+        // Every distinct time, not just the earliest: an instance may hold several pending timers.
+        var cmd = Command("SELECT DISTINCT instance_id, visible_at FROM wf_inbox WHERE app_id = $app");
+        using var reader = cmd.ExecuteReader();
+        var result = new List<(string, DateTimeOffset)>();
+        while (reader.Read())
         {
-            // Every distinct time, not just the earliest: an instance may hold several pending timers.
-            var cmd = Command("SELECT DISTINCT instance_id, visible_at FROM wf_inbox WHERE app_id = $app");
-            using var reader = cmd.ExecuteReader();
-            var result = new List<(string, DateTimeOffset)>();
-            while (reader.Read())
-            {
-                result.Add((reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))));
-            }
-
-            return result;
+            result.Add((reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))));
         }
-    }
+
+        return result;
+    });
 
     // ---------------------------------------------------------------- helpers (caller holds _sync)
 
@@ -950,24 +1017,6 @@ internal sealed class WorkflowStore : IDisposable
     {
         var cmd = Command("SELECT last_insert_rowid()");
         return (long)cmd.ExecuteScalar()!;
-    }
-
-    private TxScope Begin()
-    {
-        _tx = _connection.BeginTransaction();
-        return new TxScope(this);
-    }
-
-    /// <summary>The open transaction; Microsoft.Data.Sqlite requires every command to name it.</summary>
-    private sealed class TxScope(WorkflowStore store) : IDisposable
-    {
-        public void Commit() => store._tx!.Commit();
-
-        public void Dispose()
-        {
-            store._tx?.Dispose();
-            store._tx = null;
-        }
     }
 
     private int Execute(string sql, params (string Name, object? Value)[] parameters)
