@@ -26,4 +26,10 @@ public sealed class StoreOrderSettings
 
     /// <summary>Days from order to promised delivery on the ERP sales order.</summary>
     public int DeliveryLeadDays { get; set; } = 3;
+
+    /// <summary>
+    /// Public URL of this store's webhook endpoint (<c>https://storebridge.example.com/webhooks/woocommerce/{storeId}</c>).
+    /// When set, the sweep makes sure the store has active order webhooks pointing there.
+    /// </summary>
+    public Uri? WebhookUrl { get; set; }
 }

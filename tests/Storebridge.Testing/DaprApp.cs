@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Dapr.Client;
 using Storebridge.Sidecar.Hosting;
 
@@ -29,8 +27,8 @@ public sealed class DaprApp<TEntryPoint> : IAsyncDisposable where TEntryPoint : 
 
     public static async Task<DaprApp<TEntryPoint>> StartAsync(string appId, TestResources resources, IDictionary<string, string?>? settings = null)
     {
-        var httpPort = FreePort();
-        var grpcPort = FreePort();
+        var httpPort = ReservedPort.Next();
+        var grpcPort = ReservedPort.Next();
         var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
             ["APP_ID"] = appId,
@@ -55,12 +53,6 @@ public sealed class DaprApp<TEntryPoint> : IAsyncDisposable where TEntryPoint : 
         return new DaprApp<TEntryPoint>(service, sidecar, dapr);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {

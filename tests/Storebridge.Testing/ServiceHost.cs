@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;
@@ -31,8 +29,10 @@ public sealed class ServiceHost<TEntryPoint> : WebApplicationFactory<TEntryPoint
             _settings[key] = value;
         }
 
-        var appPort = FreePort();
-        var publicPort = FreePort();
+        var appPort = ReservedPort.Next();
+        var publicPort = _settings.TryGetValue("Storebridge:Listen:PublicPort", out var chosen) && chosen is not null
+            ? int.Parse(chosen, CultureInfo.InvariantCulture)
+            : ReservedPort.Next();
         _settings["Storebridge:Listen:AppPort"] = appPort.ToString(CultureInfo.InvariantCulture);
         _settings["Storebridge:Listen:PublicPort"] = publicPort.ToString(CultureInfo.InvariantCulture);
         Address = new Uri($"http://127.0.0.1:{publicPort}");
@@ -52,12 +52,6 @@ public sealed class ServiceHost<TEntryPoint> : WebApplicationFactory<TEntryPoint
         return this;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

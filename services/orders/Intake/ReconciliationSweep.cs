@@ -3,7 +3,9 @@ using Dapr.Client;
 using Storebridge.ServiceDefaults;
 using Storebridge.ServiceDefaults.Exceptions;
 using Storebridge.ServiceDefaults.Security;
+using Microsoft.Extensions.Options;
 using Storebridge.WooCommerce;
+using Storebridge.WooCommerce.Models;
 
 namespace Storebridge.Orders.Intake;
 
@@ -20,6 +22,7 @@ public sealed partial class ReconciliationSweep(
     OrderIntake intake,
     OrderInbox inbox,
     ExceptionQueue exceptions,
+    IOptionsMonitor<OrdersOptions> options,
     DaprClient dapr,
     TimeProvider time,
     ILogger<ReconciliationSweep> logger)
@@ -78,7 +81,7 @@ public sealed partial class ReconciliationSweep(
         }
 
         await dapr.SaveStateAsync(DaprComponents.StateStore, cursorKey, newest, cancellationToken: cancellationToken);
-        var reactivated = await ReactivateDisabledWebhooksAsync(storeId, client, cancellationToken);
+        var reactivated = await EnsureWebhooksAsync(storeId, client, cancellationToken);
         if (fed > 0 || reactivated > 0)
         {
             LogSwept(logger, storeId, listed, fed, reactivated);
@@ -87,10 +90,31 @@ public sealed partial class ReconciliationSweep(
         return new SweepReport(storeId, listed, fed, reactivated, newest);
     }
 
-    private async Task<int> ReactivateDisabledWebhooksAsync(string storeId, WooCommerceClient client, CancellationToken cancellationToken)
+    /// <summary>Order webhooks Storebridge needs; created when missing, re-activated when the store disabled them.</summary>
+    public static readonly IReadOnlyList<string> OrderWebhookTopics = ["order.created", "order.updated"];
+
+    private async Task<int> EnsureWebhooksAsync(string storeId, WooCommerceClient client, CancellationToken cancellationToken)
     {
         var reactivated = 0;
-        foreach (var webhook in await client.ListWebhooksAsync(cancellationToken))
+        var webhooks = await client.ListWebhooksAsync(cancellationToken);
+        if (options.CurrentValue.For(storeId).WebhookUrl is { } url)
+        {
+            foreach (var topic in OrderWebhookTopics.Where(t => !webhooks.Any(w => w.Topic == t && w.DeliveryUrl == url.ToString())))
+            {
+                var created = await client.CreateWebhookAsync(new WooWebhook
+                {
+                    Name = $"Storebridge {topic}",
+                    Topic = topic,
+                    DeliveryUrl = url.ToString(),
+                    Secret = stores.GetStore(storeId).WebhookSecret,
+                    Status = "active",
+                }, cancellationToken);
+                webhooks.Add(created);
+                LogWebhookCreated(logger, storeId, topic, created.Id);
+            }
+        }
+
+        foreach (var webhook in webhooks)
         {
             if (webhook.Status != "disabled" || webhook.Topic?.StartsWith("order.", StringComparison.Ordinal) != true || webhook.Id is not { } id)
             {
@@ -125,6 +149,9 @@ public sealed partial class ReconciliationSweep(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sweep of {StoreId}: {Listed} orders listed, {Fed} fed to intake, {Reactivated} webhooks re-activated")]
     private static partial void LogSwept(ILogger logger, string storeId, int listed, int fed, int reactivated);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Store {StoreId} had no {Topic} webhook to Storebridge; created webhook {WebhookId}")]
+    private static partial void LogWebhookCreated(ILogger logger, string storeId, string topic, long? webhookId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Store {StoreId} had disabled webhook {WebhookId} ({Topic}); re-activated it")]
     private static partial void LogReactivated(ILogger logger, string storeId, long webhookId, string? topic);
