@@ -269,24 +269,15 @@ internal sealed partial class DeliveryService(SidecarRuntime runtime, AppChannel
 
     private (byte[] Body, string ContentType, string Traceparent, string Route) Shape(LeasedDelivery delivery, SubscriptionSpec sub)
     {
-        string? traceparent = null;
-        JsonElement? envelope = null;
-        if (!delivery.Raw)
-        {
-            using var doc = JsonDocument.Parse(delivery.Body);
-            envelope = doc.RootElement.Clone();
-            if (envelope.Value.TryGetProperty("traceparent", out var tp) && tp.ValueKind == JsonValueKind.String)
-            {
-                traceparent = tp.GetString();
-            }
-        }
-
+        var traceparent = delivery.Traceparent;
         var route = sub.DefaultRoute ?? "/";
-        if (envelope is { } ce)
+        if (!delivery.Raw && sub.Rules.Count > 0)
         {
+            // Only routing rules need the event parsed.
+            using var doc = JsonDocument.Parse(delivery.Body);
             foreach (var rule in sub.Rules)
             {
-                if (rule.Match.Length == 0 || RouteMatcher.Matches(rule.Match, ce))
+                if (rule.Match.Length == 0 || RouteMatcher.Matches(rule.Match, doc.RootElement))
                 {
                     route = rule.Path;
                     break;

@@ -1,9 +1,11 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Storebridge.Sidecar.Hosting;
+using Storebridge.Sidecar.Storage;
 
 namespace Storebridge.Sidecar.PubSub;
 
@@ -34,76 +36,112 @@ internal sealed class Publisher(SidecarRuntime runtime)
         }
 
         var now = runtime.Time.GetUtcNow();
-        var messages = new List<(string, string, byte[], string, bool)>(items.Count);
+        var messages = new List<NewMessage>(items.Count);
         foreach (var item in items)
         {
+            var trace = TraceContext.ChildOf(traceparent);
             if (item.Metadata.TryGetValue("rawPayload", out var rawText) && bool.TryParse(rawText, out var raw) && raw)
             {
-                messages.Add((pubsub, topic, item.Data, item.ContentType ?? "application/octet-stream", true));
+                messages.Add(new NewMessage(pubsub, topic, item.Data, item.ContentType ?? "application/octet-stream", true, trace));
                 continue;
             }
 
-            var envelope = Envelope(pubsub, topic, item, traceparent, now);
-            messages.Add((pubsub, topic, envelope, CloudEventsContentType, false));
+            var contentType = string.IsNullOrEmpty(item.ContentType) ? "application/json" : item.ContentType;
+            var envelope = contentType.StartsWith(CloudEventsContentType, StringComparison.OrdinalIgnoreCase)
+                ? CompleteCloudEvent(pubsub, topic, item, ref trace, now)
+                : Envelope(pubsub, topic, item, contentType, trace, now);
+            messages.Add(new NewMessage(pubsub, topic, envelope, CloudEventsContentType, false, trace));
         }
 
         await runtime.Store.PublishAsync(messages, now, ct).ConfigureAwait(false);
     }
 
-    private byte[] Envelope(string pubsub, string topic, PublishItem item, string? traceparent, DateTimeOffset now)
+    // The common case, written straight to UTF-8: the data is embedded as JSON, text or base64.
+    private byte[] Envelope(string pubsub, string topic, PublishItem item, string contentType, string trace, DateTimeOffset now)
     {
-        var contentType = string.IsNullOrEmpty(item.ContentType) ? "application/json" : item.ContentType;
-        var trace = TraceContext.ChildOf(traceparent);
-        JsonObject ce;
-        if (contentType.StartsWith(CloudEventsContentType, StringComparison.OrdinalIgnoreCase))
+        var buffer = new ArrayBufferWriter<byte>(item.Data.Length + 512);
+        using (var w = new Utf8JsonWriter(buffer))
         {
-            try
-            {
-                ce = JsonNode.Parse(item.Data) as JsonObject ?? throw new BadPublishException("the CloudEvent is not a JSON object");
-            }
-            catch (JsonException ex)
-            {
-                throw new BadPublishException($"the CloudEvent is not valid JSON: {ex.Message}");
-            }
-
-            ce.TryAdd("id", Guid.NewGuid().ToString());
-            ce.TryAdd("source", runtime.AppId);
-            ce.TryAdd("type", "com.dapr.event.sent");
-            ce.TryAdd("specversion", "1.0");
-            ce.TryAdd("datacontenttype", "application/json");
-        }
-        else
-        {
-            ce = new JsonObject
-            {
-                ["specversion"] = "1.0",
-                ["id"] = Guid.NewGuid().ToString(),
-                ["source"] = runtime.AppId,
-                ["type"] = "com.dapr.event.sent",
-                ["datacontenttype"] = contentType,
-            };
+            var meta = item.Metadata;
+            w.WriteStartObject();
+            w.WriteString("specversion", "1.0");
+            w.WriteString("id", meta.GetValueOrDefault("cloudevent.id") ?? Guid.NewGuid().ToString());
+            w.WriteString("source", meta.GetValueOrDefault("cloudevent.source") ?? runtime.AppId);
+            w.WriteString("type", meta.GetValueOrDefault("cloudevent.type") ?? "com.dapr.event.sent");
+            w.WriteString("datacontenttype", contentType);
             if (IsJson(contentType))
             {
-                try
+                w.WritePropertyName("data");
+                if (item.Data.Length == 0)
                 {
-                    ce["data"] = item.Data.Length == 0 ? null : JsonNode.Parse(item.Data);
+                    w.WriteNullValue();
                 }
-                catch (JsonException ex)
+                else
                 {
-                    throw new BadPublishException($"data is declared {contentType} but is not valid JSON: {ex.Message}");
+                    try
+                    {
+                        w.WriteRawValue(item.Data);
+                    }
+                    catch (JsonException ex)
+                    {
+                        throw new BadPublishException($"data is declared {contentType} but is not valid JSON: {ex.Message}");
+                    }
                 }
             }
             else if (contentType.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
             {
-                ce["data_base64"] = Convert.ToBase64String(item.Data);
+                w.WriteBase64String("data_base64", item.Data);
             }
             else
             {
-                ce["data"] = Encoding.UTF8.GetString(item.Data);
+                w.WriteString("data", Encoding.UTF8.GetString(item.Data));
             }
+
+            w.WriteString("topic", topic);
+            w.WriteString("pubsubname", pubsub);
+            w.WriteString("time", meta.GetValueOrDefault("cloudevent.time") ?? Time(now));
+            w.WriteString("traceparent", trace);
+            w.WriteString("traceid", trace);
+            w.WriteString("tracestate", "");
+            foreach (var (key, value) in meta)
+            {
+                if (key.StartsWith("cloudevent.", StringComparison.Ordinal) && !StandardOverrides.Contains(key))
+                {
+                    w.WriteString(key["cloudevent.".Length..], value);
+                }
+            }
+
+            w.WriteEndObject();
         }
 
-        // Metadata overrides as daprd accepts them (cloudevent.id, cloudevent.type, ...).
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static readonly HashSet<string> StandardOverrides = new(StringComparer.Ordinal)
+    {
+        "cloudevent.id", "cloudevent.source", "cloudevent.type", "cloudevent.time", "cloudevent.",
+        "cloudevent.specversion", "cloudevent.datacontenttype", "cloudevent.topic", "cloudevent.pubsubname",
+        "cloudevent.traceparent", "cloudevent.traceid", "cloudevent.tracestate", "cloudevent.data", "cloudevent.data_base64",
+    };
+
+    // The app sent its own CloudEvent: keep it, fill in what is missing, stamp topic and pubsub.
+    private byte[] CompleteCloudEvent(string pubsub, string topic, PublishItem item, ref string trace, DateTimeOffset now)
+    {
+        JsonObject ce;
+        try
+        {
+            ce = JsonNode.Parse(item.Data) as JsonObject ?? throw new BadPublishException("the CloudEvent is not a JSON object");
+        }
+        catch (JsonException ex)
+        {
+            throw new BadPublishException($"the CloudEvent is not valid JSON: {ex.Message}");
+        }
+
+        ce.TryAdd("id", Guid.NewGuid().ToString());
+        ce.TryAdd("source", runtime.AppId);
+        ce.TryAdd("type", "com.dapr.event.sent");
+        ce.TryAdd("specversion", "1.0");
+        ce.TryAdd("datacontenttype", "application/json");
         foreach (var (key, value) in item.Metadata)
         {
             if (key.StartsWith("cloudevent.", StringComparison.Ordinal) && key.Length > "cloudevent.".Length)
@@ -114,12 +152,15 @@ internal sealed class Publisher(SidecarRuntime runtime)
 
         ce["topic"] = topic;
         ce["pubsubname"] = pubsub;
-        ce.TryAdd("time", now.ToString("yyyy-MM-dd'T'HH:mm:ss.fffK", System.Globalization.CultureInfo.InvariantCulture));
+        ce.TryAdd("time", Time(now));
         ce.TryAdd("traceparent", trace);
-        ce.TryAdd("traceid", trace);
+        ce.TryAdd("traceid", ce["traceparent"]?.ToString() ?? trace);
         ce.TryAdd("tracestate", "");
+        trace = ce["traceparent"]?.ToString() ?? trace;
         return JsonSerializer.SerializeToUtf8Bytes(ce);
     }
+
+    private static string Time(DateTimeOffset now) => now.ToString("yyyy-MM-dd'T'HH:mm:ss.fffK", System.Globalization.CultureInfo.InvariantCulture);
 
     public static bool IsJson(string contentType)
     {

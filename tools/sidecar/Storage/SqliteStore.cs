@@ -16,7 +16,10 @@ internal sealed record StateWrite(string Key, byte[]? Value, string? ETag, bool 
 internal sealed record StateEntry(byte[] Value, string ETag, string? ContentType);
 
 /// <summary>A message leased for delivery to one app.</summary>
-internal sealed record LeasedDelivery(long Seq, string PubSub, string Topic, byte[] Body, string ContentType, bool Raw, int Attempts);
+internal sealed record LeasedDelivery(long Seq, string PubSub, string Topic, byte[] Body, string ContentType, bool Raw, string? Traceparent, int Attempts);
+
+/// <summary>A message to append to the log.</summary>
+internal sealed record NewMessage(string PubSub, string Topic, byte[] Body, string ContentType, bool Raw, string? Traceparent);
 
 /// <summary>The outcome of one delivery attempt, applied in a batch.</summary>
 internal sealed record DeliveryOutcome(long Seq, DeliveryResult Result, DateTimeOffset? RetryAt = null, string? DeadLetterTopic = null, string? PubSub = null);
@@ -58,11 +61,12 @@ internal sealed class SqliteStore : IDisposable
             PRAGMA journal_mode=WAL;
             CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value BLOB NOT NULL, etag TEXT NOT NULL, content_type TEXT) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS messages(seq INTEGER PRIMARY KEY AUTOINCREMENT, pubsub TEXT NOT NULL, topic TEXT NOT NULL,
-                body BLOB NOT NULL, content_type TEXT NOT NULL, raw INTEGER NOT NULL, published_at INTEGER NOT NULL);
+                body BLOB NOT NULL, content_type TEXT NOT NULL, raw INTEGER NOT NULL, traceparent TEXT, published_at INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS subscribers(app_id TEXT NOT NULL, pubsub TEXT NOT NULL, topic TEXT NOT NULL,
                 PRIMARY KEY(pubsub, topic, app_id)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS deliveries(app_id TEXT NOT NULL, seq INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
                 due_at INTEGER NOT NULL, lease_until INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(app_id, seq)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS deliveries_by_seq ON deliveries(seq);
             CREATE TABLE IF NOT EXISTS apps(app_id TEXT PRIMARY KEY, host TEXT NOT NULL, app_port INTEGER NOT NULL, app_protocol TEXT NOT NULL,
                 http_port INTEGER NOT NULL, grpc_port INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
             """);
@@ -109,8 +113,7 @@ internal sealed class SqliteStore : IDisposable
 
     public StateEntry? GetState(string key) => Read(conn =>
     {
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = "SELECT value, etag, content_type FROM state WHERE key = $k";
+        var cmd = Prepared(conn, "SELECT value, etag, content_type FROM state WHERE key = $k");
         cmd.Parameters.AddWithValue("$k", key);
         using var reader = cmd.ExecuteReader();
         return reader.Read()
@@ -133,18 +136,17 @@ internal sealed class SqliteStore : IDisposable
 
     private static string? ApplyStateWrite(SqliteConnection conn, StateWrite write)
     {
-        using var cmd = conn.CreateCommand();
-        cmd.Parameters.AddWithValue("$k", write.Key);
         var hasETag = !string.IsNullOrEmpty(write.ETag);
-        if (hasETag)
-        {
-            cmd.Parameters.AddWithValue("$e", write.ETag);
-        }
-
         if (write.Value is null)
         {
-            cmd.CommandText = hasETag ? "DELETE FROM state WHERE key = $k AND etag = $e" : "DELETE FROM state WHERE key = $k";
-            if (cmd.ExecuteNonQuery() == 0 && hasETag)
+            var delete = Prepared(conn, hasETag ? "DELETE FROM state WHERE key = $k AND etag = $e" : "DELETE FROM state WHERE key = $k");
+            delete.Parameters.AddWithValue("$k", write.Key);
+            if (hasETag)
+            {
+                delete.Parameters.AddWithValue("$e", write.ETag);
+            }
+
+            if (delete.ExecuteNonQuery() == 0 && hasETag)
             {
                 throw new ETagMismatchException(write.Key);
             }
@@ -152,16 +154,22 @@ internal sealed class SqliteStore : IDisposable
             return null;
         }
 
-        var newETag = Guid.NewGuid().ToString("N");
-        cmd.Parameters.AddWithValue("$v", write.Value);
-        cmd.Parameters.AddWithValue("$n", newETag);
-        cmd.Parameters.AddWithValue("$c", (object?)write.ContentType ?? DBNull.Value);
-        cmd.CommandText = hasETag
+        var cmd = Prepared(conn, hasETag
             ? "UPDATE state SET value = $v, etag = $n, content_type = $c WHERE key = $k AND etag = $e"
             : write.FirstWrite
                 // first-write without an ETag means "only if nobody has written it yet".
                 ? "INSERT INTO state(key, value, etag, content_type) VALUES($k, $v, $n, $c) ON CONFLICT(key) DO NOTHING"
-                : "INSERT INTO state(key, value, etag, content_type) VALUES($k, $v, $n, $c) ON CONFLICT(key) DO UPDATE SET value = excluded.value, etag = excluded.etag, content_type = excluded.content_type";
+                : "INSERT INTO state(key, value, etag, content_type) VALUES($k, $v, $n, $c) ON CONFLICT(key) DO UPDATE SET value = excluded.value, etag = excluded.etag, content_type = excluded.content_type");
+        var newETag = Guid.NewGuid().ToString("N");
+        cmd.Parameters.AddWithValue("$k", write.Key);
+        if (hasETag)
+        {
+            cmd.Parameters.AddWithValue("$e", write.ETag);
+        }
+
+        cmd.Parameters.AddWithValue("$v", write.Value);
+        cmd.Parameters.AddWithValue("$n", newETag);
+        cmd.Parameters.AddWithValue("$c", (object?)write.ContentType ?? DBNull.Value);
         if (cmd.ExecuteNonQuery() == 0)
         {
             throw new ETagMismatchException(write.Key);
@@ -173,17 +181,17 @@ internal sealed class SqliteStore : IDisposable
     // ---------------------------------------------------------------- pub/sub
 
     /// <summary>Appends messages to the log and fans each out to every app subscribed to its topic, atomically.</summary>
-    public async Task PublishAsync(IReadOnlyList<(string PubSub, string Topic, byte[] Body, string ContentType, bool Raw)> messages, DateTimeOffset now, CancellationToken ct = default)
+    public async Task PublishAsync(IReadOnlyList<NewMessage> messages, DateTimeOffset now, CancellationToken ct = default)
     {
         var apps = await WriteAsync(conn =>
         {
-            var touched = new HashSet<string>(StringComparer.Ordinal);
+            var fanOut = new FanOut(conn);
             foreach (var m in messages)
             {
-                InsertMessage(conn, m.PubSub, m.Topic, m.Body, m.ContentType, m.Raw, now, touched);
+                fanOut.Insert(m, now);
             }
 
-            return touched;
+            return fanOut.Touched;
         }, ct).ConfigureAwait(false);
         foreach (var app in apps)
         {
@@ -191,24 +199,49 @@ internal sealed class SqliteStore : IDisposable
         }
     }
 
-    private static void InsertMessage(SqliteConnection conn, string pubsub, string topic, byte[] body, string contentType, bool raw, DateTimeOffset now, HashSet<string> touched)
+    /// <summary>Inserts messages and their deliveries inside one write transaction, looking subscribers up once per topic.</summary>
+    private sealed class FanOut(SqliteConnection conn)
     {
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = """
-            INSERT INTO messages(pubsub, topic, body, content_type, raw, published_at) VALUES($p, $t, $b, $c, $r, $now);
-            INSERT INTO deliveries(app_id, seq, due_at) SELECT app_id, last_insert_rowid(), 0 FROM subscribers WHERE pubsub = $p AND topic = $t;
-            SELECT app_id FROM subscribers WHERE pubsub = $p AND topic = $t;
-            """;
-        cmd.Parameters.AddWithValue("$p", pubsub);
-        cmd.Parameters.AddWithValue("$t", topic);
-        cmd.Parameters.AddWithValue("$b", body);
-        cmd.Parameters.AddWithValue("$c", contentType);
-        cmd.Parameters.AddWithValue("$r", raw ? 1 : 0);
-        cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-        using var reader = cmd.ExecuteReader();
-        while (reader.Read())
+        private readonly Dictionary<(string, string), List<string>> _subscribers = [];
+
+        public HashSet<string> Touched { get; } = new(StringComparer.Ordinal);
+
+        public void Insert(NewMessage m, DateTimeOffset now)
         {
-            touched.Add(reader.GetString(0));
+            if (!_subscribers.TryGetValue((m.PubSub, m.Topic), out var apps))
+            {
+                apps = [];
+                var find = Prepared(conn, "SELECT app_id FROM subscribers WHERE pubsub = $p AND topic = $t");
+                find.Parameters.AddWithValue("$p", m.PubSub);
+                find.Parameters.AddWithValue("$t", m.Topic);
+                using (var reader = find.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        apps.Add(reader.GetString(0));
+                    }
+                }
+
+                _subscribers[(m.PubSub, m.Topic)] = apps;
+            }
+
+            var insert = Prepared(conn, "INSERT INTO messages(pubsub, topic, body, content_type, raw, traceparent, published_at) VALUES($p, $t, $b, $c, $r, $tp, $now) RETURNING seq");
+            insert.Parameters.AddWithValue("$p", m.PubSub);
+            insert.Parameters.AddWithValue("$t", m.Topic);
+            insert.Parameters.AddWithValue("$b", m.Body);
+            insert.Parameters.AddWithValue("$c", m.ContentType);
+            insert.Parameters.AddWithValue("$r", m.Raw ? 1 : 0);
+            insert.Parameters.AddWithValue("$tp", (object?)m.Traceparent ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            var seq = (long)insert.ExecuteScalar()!;
+            foreach (var app in apps)
+            {
+                var delivery = Prepared(conn, "INSERT INTO deliveries(app_id, seq, due_at) VALUES($a, $s, 0)");
+                delivery.Parameters.AddWithValue("$a", app);
+                delivery.Parameters.AddWithValue("$s", seq);
+                delivery.ExecuteNonQuery();
+                Touched.Add(app);
+            }
         }
     }
 
@@ -216,17 +249,13 @@ internal sealed class SqliteStore : IDisposable
     public Task RegisterSubscriptionsAsync(string appId, IEnumerable<(string PubSub, string Topic)> topics, CancellationToken ct = default) =>
         WriteAsync(conn =>
         {
-            using (var clear = conn.CreateCommand())
-            {
-                clear.CommandText = "DELETE FROM subscribers WHERE app_id = $a";
-                clear.Parameters.AddWithValue("$a", appId);
-                clear.ExecuteNonQuery();
-            }
+            var clear = Prepared(conn, "DELETE FROM subscribers WHERE app_id = $a");
+            clear.Parameters.AddWithValue("$a", appId);
+            clear.ExecuteNonQuery();
 
             foreach (var (pubsub, topic) in topics)
             {
-                using var cmd = conn.CreateCommand();
-                cmd.CommandText = "INSERT OR IGNORE INTO subscribers(app_id, pubsub, topic) VALUES($a, $p, $t)";
+                var cmd = Prepared(conn, "INSERT OR IGNORE INTO subscribers(app_id, pubsub, topic) VALUES($a, $p, $t)");
                 cmd.Parameters.AddWithValue("$a", appId);
                 cmd.Parameters.AddWithValue("$p", pubsub);
                 cmd.Parameters.AddWithValue("$t", topic);
@@ -240,12 +269,11 @@ internal sealed class SqliteStore : IDisposable
     public Task<List<LeasedDelivery>> LeaseDeliveriesAsync(string appId, DateTimeOffset now, TimeSpan lease, int max, CancellationToken ct = default) =>
         WriteAsync(conn =>
         {
-            using var cmd = conn.CreateCommand();
-            cmd.CommandText = """
+            var cmd = Prepared(conn, """
                 UPDATE deliveries SET lease_until = $l, attempts = attempts + 1
                 WHERE app_id = $a AND seq IN (SELECT seq FROM deliveries WHERE app_id = $a AND due_at <= $now AND lease_until <= $now ORDER BY seq LIMIT $max)
                 RETURNING seq, attempts;
-                """;
+                """);
             cmd.Parameters.AddWithValue("$a", appId);
             cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
             cmd.Parameters.AddWithValue("$l", (now + lease).ToUnixTimeMilliseconds());
@@ -260,8 +288,7 @@ internal sealed class SqliteStore : IDisposable
             }
 
             var result = new List<LeasedDelivery>(leased.Count);
-            using var get = conn.CreateCommand();
-            get.CommandText = "SELECT pubsub, topic, body, content_type, raw FROM messages WHERE seq = $s";
+            var get = Prepared(conn, "SELECT pubsub, topic, body, content_type, raw, traceparent FROM messages WHERE seq = $s");
             var seqParam = get.Parameters.Add("$s", SqliteType.Integer);
             foreach (var (seq, attempts) in leased.OrderBy(l => l.Seq))
             {
@@ -269,7 +296,7 @@ internal sealed class SqliteStore : IDisposable
                 using var reader = get.ExecuteReader();
                 if (reader.Read())
                 {
-                    result.Add(new LeasedDelivery(seq, reader.GetString(0), reader.GetString(1), (byte[])reader.GetValue(2), reader.GetString(3), reader.GetInt32(4) != 0, attempts));
+                    result.Add(new LeasedDelivery(seq, reader.GetString(0), reader.GetString(1), (byte[])reader.GetValue(2), reader.GetString(3), reader.GetInt32(4) != 0, reader.IsDBNull(5) ? null : reader.GetString(5), attempts));
                 }
             }
 
@@ -281,37 +308,46 @@ internal sealed class SqliteStore : IDisposable
     {
         var touched = await WriteAsync(conn =>
         {
-            var apps = new HashSet<string>(StringComparer.Ordinal);
+            var fanOut = new FanOut(conn);
             foreach (var outcome in outcomes)
             {
-                using var cmd = conn.CreateCommand();
-                cmd.Parameters.AddWithValue("$a", appId);
-                cmd.Parameters.AddWithValue("$s", outcome.Seq);
                 if (outcome.Result == DeliveryResult.Retry)
                 {
-                    cmd.CommandText = "UPDATE deliveries SET due_at = $d, lease_until = 0 WHERE app_id = $a AND seq = $s";
-                    cmd.Parameters.AddWithValue("$d", (outcome.RetryAt ?? now).ToUnixTimeMilliseconds());
-                    cmd.ExecuteNonQuery();
+                    var retry = Prepared(conn, "UPDATE deliveries SET due_at = $d, lease_until = 0 WHERE app_id = $a AND seq = $s");
+                    retry.Parameters.AddWithValue("$a", appId);
+                    retry.Parameters.AddWithValue("$s", outcome.Seq);
+                    retry.Parameters.AddWithValue("$d", (outcome.RetryAt ?? now).ToUnixTimeMilliseconds());
+                    retry.ExecuteNonQuery();
                     continue;
                 }
 
                 if (outcome.Result == DeliveryResult.DeadLettered)
                 {
-                    using var copy = conn.CreateCommand();
-                    copy.CommandText = "SELECT body, content_type, raw FROM messages WHERE seq = $s";
+                    // The original CloudEvent (same id) goes to the dead-letter topic, as daprd forwards it.
+                    var copy = Prepared(conn, "SELECT body, content_type, raw, traceparent FROM messages WHERE seq = $s");
                     copy.Parameters.AddWithValue("$s", outcome.Seq);
-                    using var reader = copy.ExecuteReader();
-                    if (reader.Read())
+                    NewMessage? dead = null;
+                    using (var reader = copy.ExecuteReader())
                     {
-                        InsertMessage(conn, outcome.PubSub!, outcome.DeadLetterTopic!, (byte[])reader.GetValue(0), reader.GetString(1), reader.GetInt32(2) != 0, now, apps);
+                        if (reader.Read())
+                        {
+                            dead = new NewMessage(outcome.PubSub!, outcome.DeadLetterTopic!, (byte[])reader.GetValue(0), reader.GetString(1), reader.GetInt32(2) != 0, reader.IsDBNull(3) ? null : reader.GetString(3));
+                        }
+                    }
+
+                    if (dead is not null)
+                    {
+                        fanOut.Insert(dead, now);
                     }
                 }
 
-                cmd.CommandText = "DELETE FROM deliveries WHERE app_id = $a AND seq = $s";
-                cmd.ExecuteNonQuery();
+                var done = Prepared(conn, "DELETE FROM deliveries WHERE app_id = $a AND seq = $s");
+                done.Parameters.AddWithValue("$a", appId);
+                done.Parameters.AddWithValue("$s", outcome.Seq);
+                done.ExecuteNonQuery();
             }
 
-            return apps;
+            return fanOut.Touched;
         }, ct).ConfigureAwait(false);
         foreach (var app in touched)
         {
@@ -323,8 +359,7 @@ internal sealed class SqliteStore : IDisposable
     public Task ReleaseLeasesAsync(string appId, CancellationToken ct = default) =>
         WriteAsync(conn =>
         {
-            using var cmd = conn.CreateCommand();
-            cmd.CommandText = "UPDATE deliveries SET lease_until = 0 WHERE app_id = $a";
+            var cmd = Prepared(conn, "UPDATE deliveries SET lease_until = 0 WHERE app_id = $a");
             cmd.Parameters.AddWithValue("$a", appId);
             return cmd.ExecuteNonQuery();
         }, ct);
@@ -332,8 +367,7 @@ internal sealed class SqliteStore : IDisposable
     /// <summary>Earliest time a delivery of the app becomes due, or null when none is pending.</summary>
     public DateTimeOffset? NextDueAt(string appId) => Read(conn =>
     {
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = "SELECT MIN(MAX(due_at, lease_until)) FROM deliveries WHERE app_id = $a";
+        var cmd = Prepared(conn, "SELECT MIN(MAX(due_at, lease_until)) FROM deliveries WHERE app_id = $a");
         cmd.Parameters.AddWithValue("$a", appId);
         var value = cmd.ExecuteScalar();
         return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
@@ -342,8 +376,7 @@ internal sealed class SqliteStore : IDisposable
     /// <summary>Number of deliveries still pending for an app.</summary>
     public long PendingDeliveries(string appId) => Read(conn =>
     {
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM deliveries WHERE app_id = $a";
+        var cmd = Prepared(conn, "SELECT COUNT(*) FROM deliveries WHERE app_id = $a");
         cmd.Parameters.AddWithValue("$a", appId);
         return (long)cmd.ExecuteScalar()!;
     });
@@ -352,8 +385,7 @@ internal sealed class SqliteStore : IDisposable
     public Task<int> PruneMessagesAsync(CancellationToken ct = default) =>
         WriteAsync(conn =>
         {
-            using var cmd = conn.CreateCommand();
-            cmd.CommandText = "DELETE FROM messages WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = messages.seq)";
+            var cmd = Prepared(conn, "DELETE FROM messages WHERE NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = messages.seq)");
             return cmd.ExecuteNonQuery();
         }, ct);
 
@@ -365,12 +397,11 @@ internal sealed class SqliteStore : IDisposable
     public Task RegisterAppAsync(AppAddress address, DateTimeOffset now, CancellationToken ct = default) =>
         WriteAsync(conn =>
         {
-            using var cmd = conn.CreateCommand();
-            cmd.CommandText = """
+            var cmd = Prepared(conn, """
                 INSERT INTO apps(app_id, host, app_port, app_protocol, http_port, grpc_port, updated_at) VALUES($a, $h, $p, $pr, $hp, $gp, $now)
                 ON CONFLICT(app_id) DO UPDATE SET host = excluded.host, app_port = excluded.app_port, app_protocol = excluded.app_protocol,
                     http_port = excluded.http_port, grpc_port = excluded.grpc_port, updated_at = excluded.updated_at
-                """;
+                """);
             cmd.Parameters.AddWithValue("$a", address.AppId);
             cmd.Parameters.AddWithValue("$h", address.Host);
             cmd.Parameters.AddWithValue("$p", address.AppPort);
@@ -383,8 +414,7 @@ internal sealed class SqliteStore : IDisposable
 
     public AppAddress? ResolveApp(string appId) => Read(conn =>
     {
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = "SELECT host, app_port, app_protocol, http_port, grpc_port FROM apps WHERE app_id = $a";
+        var cmd = Prepared(conn, "SELECT host, app_port, app_protocol, http_port, grpc_port FROM apps WHERE app_id = $a");
         cmd.Parameters.AddWithValue("$a", appId);
         using var reader = cmd.ExecuteReader();
         return reader.Read()
@@ -402,11 +432,24 @@ internal sealed class SqliteStore : IDisposable
         return conn;
     }
 
-    private static void Execute(SqliteConnection conn, string sql)
+    private static void Execute(SqliteConnection conn, string sql) => Prepared(conn, sql).ExecuteNonQuery();
+
+    // Statements are prepared once per connection and reused: preparing is most of the cost of a small write.
+    // A command is only used by whoever holds its connection (the write gate, or a reader taken from the bag).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SqliteConnection, Dictionary<string, SqliteCommand>> Statements = new();
+
+    private static SqliteCommand Prepared(SqliteConnection conn, string sql)
     {
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
+        var cache = Statements.GetOrCreateValue(conn);
+        if (!cache.TryGetValue(sql, out var cmd))
+        {
+            cmd = conn.CreateCommand();
+            cmd.CommandText = sql;
+            cache[sql] = cmd;
+        }
+
+        cmd.Parameters.Clear();
+        return cmd;
     }
 
     private T Read<T>(Func<SqliteConnection, T> action)
