@@ -24,6 +24,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
 {
     private static readonly TimeSpan MaxWaitSlice = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RetryPause = TimeSpan.FromSeconds(1);
+    private const int MaxPreparingPerStream = 64;
 
     private readonly WorkflowBackendOptions _options;
     private readonly WorkflowStore _store;
@@ -248,40 +249,33 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
     public async Task RunWorkerStreamAsync(IServerStreamWriter<WorkItem> stream, string peer, CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        using var writeGate = new SemaphoreSlim(1, 1);
+        using var slots = new SemaphoreSlim(MaxPreparingPerStream, MaxPreparingPerStream);
         var session = new WorkerSession(peer);
+        var dispatches = new List<Task>();
         Log.WorkerConnected(_logger, peer);
         try
         {
+            // Preparing an item waits for the store; several are prepared at once so the stream is never idle
+            // behind one database round trip. Writes to the stream stay one at a time.
             while (!linked.IsCancellationRequested)
             {
-                var next = await _ready.Reader.ReadAsync(linked.Token);
-                WorkItem? item;
+                await slots.WaitAsync(linked.Token);
+                WorkRef next;
                 try
                 {
-                    item = next.ActivityId is { } activityId
-                        ? await PrepareActivityAsync(activityId, session)
-                        : await PrepareOrchestrationAsync(next.InstanceId!, session);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    Log.PrepareFailed(_logger, ex, next.InstanceId ?? next.ActivityId.ToString()!);
-                    Requeue(next);
-                    continue;
-                }
-
-                if (item is null)
-                {
-                    continue;
-                }
-
-                try
-                {
-                    await stream.WriteAsync(item, linked.Token);
+                    next = await _ready.Reader.ReadAsync(linked.Token);
                 }
                 catch
                 {
-                    ReleaseLease(item.CompletionToken);
+                    slots.Release();
                     throw;
+                }
+
+                dispatches.Add(DispatchAsync(next, session, stream, writeGate, slots, linked));
+                if (dispatches.Count > MaxPreparingPerStream * 2)
+                {
+                    dispatches.RemoveAll(t => t.IsCompleted);
                 }
             }
         }
@@ -290,6 +284,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         }
         finally
         {
+            await Task.WhenAll(dispatches);
             List<string> tokens;
             lock (_gate)
             {
@@ -302,6 +297,57 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
             }
 
             Log.WorkerDisconnected(_logger, peer, tokens.Count);
+        }
+    }
+
+    private async Task DispatchAsync(WorkRef next, WorkerSession session, IServerStreamWriter<WorkItem> stream, SemaphoreSlim writeGate, SemaphoreSlim slots, CancellationTokenSource streamCancellation)
+    {
+        try
+        {
+            WorkItem? item;
+            try
+            {
+                item = next.ActivityId is { } activityId
+                    ? await PrepareActivityAsync(activityId, session)
+                    : await PrepareOrchestrationAsync(next.InstanceId!, session);
+            }
+            catch (Exception ex)
+            {
+                Log.PrepareFailed(_logger, ex, next.InstanceId ?? next.ActivityId.ToString()!);
+                Requeue(next);
+                return;
+            }
+
+            if (item is null)
+            {
+                return;
+            }
+
+            try
+            {
+                await writeGate.WaitAsync(streamCancellation.Token);
+                try
+                {
+                    await stream.WriteAsync(item, streamCancellation.Token);
+                }
+                finally
+                {
+                    writeGate.Release();
+                }
+            }
+            catch (Exception)
+            {
+                // The stream is gone: this item goes back to the queue and the stream loop ends.
+                ReleaseLease(item.CompletionToken);
+                if (!streamCancellation.IsCancellationRequested)
+                {
+                    await streamCancellation.CancelAsync();
+                }
+            }
+        }
+        finally
+        {
+            slots.Release();
         }
     }
 
