@@ -176,6 +176,34 @@ public sealed class WooCommerceClient(HttpClient http, WooStoreOptions store, IL
         return all;
     }
 
+    /// <summary>Reads a webhook (its status shows whether the store disabled it).</summary>
+    public Task<WooWebhook> GetWebhookAsync(long id, CancellationToken cancellationToken = default) =>
+        GetAsync<WooWebhook>($"webhooks/{id}", null, cancellationToken);
+
+    /// <summary>Deletes a webhook.</summary>
+    public Task<WooWebhook> DeleteWebhookAsync(long id, CancellationToken cancellationToken = default) =>
+        SendAsync<WooWebhook>(HttpMethod.Delete, $"webhooks/{id}", [new("force", "true")], null, retrySafe: true, cancellationToken);
+
+    /// <summary>Makes sure a webhook for <paramref name="topic"/> delivers to <paramref name="deliveryUrl"/>: creates it
+    /// when missing, re-activates it when the store disabled or paused it, leaves it alone when active. Run it at
+    /// start-up and on a schedule; after a re-activation run a <c>modified_after</c> sweep, since the store does
+    /// not redeliver what it dropped.</summary>
+    public async Task<WooWebhookEnsured> EnsureWebhookAsync(string topic, Uri deliveryUrl, string secret, string? name = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(deliveryUrl);
+        var existing = (await ListWebhooksAsync(cancellationToken))
+            .FirstOrDefault(w => w.Topic == topic && string.Equals(w.DeliveryUrl?.TrimEnd('/'), deliveryUrl.AbsoluteUri.TrimEnd('/'), StringComparison.Ordinal));
+        if (existing is null)
+        {
+            var created = await CreateWebhookAsync(new WooWebhook { Name = name ?? $"Storebridge {topic}", Topic = topic, DeliveryUrl = deliveryUrl.AbsoluteUri, Secret = secret, Status = "active" }, cancellationToken);
+            return new WooWebhookEnsured(created, WooWebhookAction.Created);
+        }
+
+        return existing.Status == "active"
+            ? new WooWebhookEnsured(existing, WooWebhookAction.None)
+            : new WooWebhookEnsured(await ReactivateWebhookAsync(existing.Id!.Value, cancellationToken), WooWebhookAction.Reactivated);
+    }
+
     /// <summary>Creates a webhook; the store pings its delivery URL.</summary>
     public Task<WooWebhook> CreateWebhookAsync(WooWebhook webhook, CancellationToken cancellationToken = default) =>
         SendAsync<WooWebhook>(HttpMethod.Post, "webhooks", null, webhook, retrySafe: false, cancellationToken);
@@ -419,3 +447,21 @@ public sealed record WooStockUpdate(long ProductId, long? VariationId, int Quant
 /// <param name="Update">The update.</param>
 /// <param name="Error">The store's error for this item, or null when it was applied.</param>
 public sealed record WooStockUpdateResult(WooStockUpdate Update, WooError? Error);
+
+/// <summary>What <see cref="WooCommerceClient.EnsureWebhookAsync"/> had to do.</summary>
+public enum WooWebhookAction
+{
+    /// <summary>The webhook was there and active.</summary>
+    None,
+
+    /// <summary>The webhook was missing and has been created.</summary>
+    Created,
+
+    /// <summary>The webhook was disabled or paused and is active again; deliveries in between are lost.</summary>
+    Reactivated,
+}
+
+/// <summary>The webhook after <see cref="WooCommerceClient.EnsureWebhookAsync"/>, and what was done.</summary>
+/// <param name="Webhook">The webhook.</param>
+/// <param name="Action">What was done.</param>
+public sealed record WooWebhookEnsured(WooWebhook Webhook, WooWebhookAction Action);

@@ -49,7 +49,15 @@ internal sealed partial class StoreState
 
     public StoreSimulatorOptions Options => _options;
 
-    private DateTime Now => DateTime.SpecifyKind(_time.GetUtcNow().UtcDateTime, DateTimeKind.Unspecified).AddTicks(-(_time.GetUtcNow().UtcDateTime.Ticks % TimeSpan.TicksPerSecond));
+    // WooCommerce dates have whole seconds and no offset (the site runs in UTC).
+    private DateTime Now
+    {
+        get
+        {
+            var utc = _time.GetUtcNow().UtcDateTime;
+            return new DateTime(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Unspecified);
+        }
+    }
 
     internal static T Clone<T>(T value) => JsonSerializer.Deserialize<T>(JsonSerializer.SerializeToUtf8Bytes(value, WooJson.Options), WooJson.Options)!;
 

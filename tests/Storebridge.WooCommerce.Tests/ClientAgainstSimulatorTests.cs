@@ -346,6 +346,33 @@ public sealed class ClientAgainstSimulatorTests
     }
 
     [Fact]
+    public async Task Ensure_webhook_creates_then_leaves_alone_then_reactivates()
+    {
+        await using var store = await Sandbox.StartStoreAsync();
+        using var services = Sandbox.Services(store);
+        var client = services.Client();
+        var url = new Uri("http://127.0.0.1:9/webhooks/woocommerce");
+
+        var first = await client.EnsureWebhookAsync("order.updated", url, "s3cret", cancellationToken: Ct);
+        var second = await client.EnsureWebhookAsync("order.updated", url, "s3cret", cancellationToken: Ct);
+        await Sandbox.Eventually(async () => (await client.GetWebhookAsync(first.Webhook.Id!.Value, Ct)).FailureCount == 1);
+        using (var http = new HttpClient { BaseAddress = store.BaseUrl })
+        {
+            http.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{store.Options.ConsumerKey}:{store.Options.ConsumerSecret}")));
+            using var disable = await http.PutAsync($"wp-json/wc/v3/webhooks/{first.Webhook.Id}", System.Net.Http.Json.JsonContent.Create(new { status = "disabled" }), Ct);
+        }
+
+        var third = await client.EnsureWebhookAsync("order.updated", url, "s3cret", cancellationToken: Ct);
+
+        Assert.Equal(WooWebhookAction.Created, first.Action);
+        Assert.Equal(WooWebhookAction.None, second.Action);
+        Assert.Equal(WooWebhookAction.Reactivated, third.Action);
+        Assert.Equal("active", third.Webhook.Status);
+        Assert.Equal(0, third.Webhook.FailureCount);
+        Assert.Single(await client.ListWebhooksAsync(Ct));
+    }
+
+    [Fact]
     public async Task Simulator_order_maps_to_a_canonical_business_order()
     {
         await using var store = await Sandbox.StartStoreAsync();

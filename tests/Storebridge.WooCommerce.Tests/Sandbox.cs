@@ -71,6 +71,17 @@ internal static class Sandbox
         return order!.Id!.Value;
     }
 
+    /// <summary>Polls until the condition holds (webhook deliveries are asynchronous).</summary>
+    public static async Task Eventually(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Timed out waiting for the condition.");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+
     /// <summary>A SKU of a simple product with stock.</summary>
     public static string SimpleSku => Catalog.Items.First(i => !i.HasVariants && !i.Disabled).Sku;
 
