@@ -55,7 +55,11 @@ public static class ErpServiceCollectionExtensions
                 http.Timeout = Timeout.InfiniteTimeSpan;
             })
             .AddHttpMessageHandler<FrappeTokenHandler>()
-            .RedactLoggedHeaders(["Authorization"]);
+
+            // The factory's default request logging redacts header values in the message text but hands the raw
+            // headers, token included, to structured log providers as state. The adapter logs failures itself;
+            // traces come from OpenTelemetry's HttpClient instrumentation.
+            .RemoveAllLoggers();
 
         builder.AddResilienceHandler("erpnext", static (pipeline, context) =>
         {

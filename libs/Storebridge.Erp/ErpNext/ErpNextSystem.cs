@@ -48,17 +48,21 @@ internal sealed class ErpNextSystem : IErpSystem
         _options = options.Value;
         _log = log;
         _time = time;
-        _createPipeline = new ResiliencePipelineBuilder { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions
+        var pipeline = new ResiliencePipelineBuilder { TimeProvider = time };
+        if (_options.CreateAttempts > 1)
+        {
+            pipeline.AddRetry(new RetryStrategyOptions
             {
-                MaxRetryAttempts = Math.Max(0, _options.CreateAttempts - 1),
+                MaxRetryAttempts = _options.CreateAttempts - 1,
                 Delay = _options.RetryDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 ShouldHandle = new PredicateBuilder().Handle<ErpException>(e => e.IsTransient),
                 DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is ErpException { RetryAfter: { } after } ? after : (TimeSpan?)null),
-            })
-            .Build();
+            });
+        }
+
+        _createPipeline = pipeline.Build();
     }
 
     private int PageSize => _options.PageSize;
