@@ -114,7 +114,7 @@ static async Task PubSubAsync(string root)
     var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
     try
     {
-        await using var subscriber = await SidecarHost.StartAsync(Options(root, "subscriber", port));
+        var subscriber = await SidecarHost.StartAsync(Options(root, "subscriber", port));
         await subscriber.AppReady;
         await using var publisherHost = await SidecarHost.StartAsync(Options(root, "publisher"));
         using var channel = GrpcChannel.ForAddress(publisherHost.GrpcEndpoint);
@@ -164,37 +164,55 @@ static async Task PubSubAsync(string root)
         Print("  via runtime       ", deliver);
         Console.WriteLine(FormattableString.Invariant($"  added latency: p50 {deliver.P50 - baseline.P50:F3} ms, p99 {deliver.P99 - baseline.P99:F3} ms  (target p50 <= 5 ms)"));
 
-        // Throughput: publish in bulk while the subscriber's runtime delivers; done when every delivery is acked in SQLite.
-        const int total = 30_000, batch = 500;
+        // Drain: a backlog published while the subscriber's runtime was down, delivered and acked after it starts.
+        const int total = 30_000;
+        await subscriber.DisposeAsync();
+        await PublishLoadAsync(client, total);
+        Volatile.Write(ref count, 0);
         var sw = Stopwatch.StartNew();
-        var publishing = Task.Run(async () =>
-        {
-            for (var sent = 0; sent < total; sent += batch)
-            {
-                var request = new BulkPublishRequest { PubsubName = "pubsub", Topic = "load" };
-                for (var j = 0; j < batch; j++)
-                {
-                    request.Entries.Add(new BulkPublishRequestEntry { EntryId = j.ToString(CultureInfo.InvariantCulture), Event = ByteString.CopyFromUtf8($$"""{"n":{{sent + j}}}"""), ContentType = "application/json" });
-                }
-
-                await client.BulkPublishEventAsync(request);
-            }
-        });
-        await publishing;
-        var published = sw.Elapsed;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while ((Volatile.Read(ref count) < total || subscriber.PendingDeliveries > 0) && !timeout.IsCancellationRequested)
-        {
-            await Task.Delay(5);
-        }
-
+        subscriber = await SidecarHost.StartAsync(Options(root, "subscriber", port));
+        await WaitDeliveredAsync(subscriber, () => Volatile.Read(ref count), total);
         sw.Stop();
-        Console.WriteLine(FormattableString.Invariant($"Durable deliveries: {Volatile.Read(ref count)} of {total} delivered and acked in {sw.Elapsed.TotalSeconds:F2} s = {Volatile.Read(ref count) / sw.Elapsed.TotalSeconds:F0} deliveries/s (published in {published.TotalSeconds:F2} s; target >= 5,000/s)"));
+        Console.WriteLine(FormattableString.Invariant($"Durable deliveries, backlog drain: {Volatile.Read(ref count)} of {total} delivered and acked in {sw.Elapsed.TotalSeconds:F2} s = {Volatile.Read(ref count) / sw.Elapsed.TotalSeconds:F0} deliveries/s (target >= 5,000/s)"));
+
+        // Publish and deliver at once: bulk publishing competes with delivery for the same two cores and SQLite.
+        Volatile.Write(ref count, 0);
+        sw.Restart();
+        await PublishLoadAsync(client, total);
+        var published = sw.Elapsed;
+        await WaitDeliveredAsync(subscriber, () => Volatile.Read(ref count), total);
+        sw.Stop();
+        Console.WriteLine(FormattableString.Invariant($"Durable deliveries, publishing at the same time: {Volatile.Read(ref count)} of {total} in {sw.Elapsed.TotalSeconds:F2} s = {Volatile.Read(ref count) / sw.Elapsed.TotalSeconds:F0} deliveries/s (publishing took {published.TotalSeconds:F2} s)"));
+        await subscriber.DisposeAsync();
     }
     finally
     {
         await app.StopAsync();
         await app.DisposeAsync();
+    }
+}
+
+static async Task PublishLoadAsync(DaprGrpc.DaprClient client, int total)
+{
+    const int batch = 500;
+    for (var sent = 0; sent < total; sent += batch)
+    {
+        var request = new BulkPublishRequest { PubsubName = "pubsub", Topic = "load" };
+        for (var j = 0; j < batch; j++)
+        {
+            request.Entries.Add(new BulkPublishRequestEntry { EntryId = j.ToString(CultureInfo.InvariantCulture), Event = ByteString.CopyFromUtf8($$"""{"n":{{sent + j}}}"""), ContentType = "application/json" });
+        }
+
+        await client.BulkPublishEventAsync(request);
+    }
+}
+
+static async Task WaitDeliveredAsync(SidecarHost subscriber, Func<int> delivered, int total)
+{
+    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+    while ((delivered() < total || subscriber.PendingDeliveries > 0) && !timeout.IsCancellationRequested)
+    {
+        await Task.Delay(5);
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Sockets;
 using Dapr.Client.Autogen.Grpc.v1;
 using Grpc.Core;
@@ -18,6 +17,7 @@ internal sealed class AppChannel : IDisposable
     private readonly SidecarRuntime _runtime;
     private readonly HttpClient _http;
     private readonly Lazy<GrpcChannel> _grpc;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Uri> _routes = new(StringComparer.Ordinal);
 
     public AppChannel(SidecarRuntime runtime)
     {
@@ -100,20 +100,29 @@ internal sealed class AppChannel : IDisposable
 
     public async Task<AppResponse> PostEventAsync(string route, byte[] body, string contentType, string traceparent, string pubsub, string topic, CancellationToken ct)
     {
-        using var request = NewRequest(HttpMethod.Post, route);
-        request.Content = new ByteArrayContent(body);
-        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        using var request = new HttpRequestMessage(HttpMethod.Post, _routes.GetOrAdd(route, r => new Uri(BaseUri, r.StartsWith('/') ? r : "/" + r)))
+        {
+            Version = HttpVersionForApp,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent(body),
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         request.Headers.TryAddWithoutValidation("traceparent", traceparent);
         request.Headers.TryAddWithoutValidation("pubsubname", pubsub);
         request.Headers.TryAddWithoutValidation("topic", topic);
         AddToken(request);
         using var response = await _http.SendAsync(request, ct).ConfigureAwait(false);
-        return new AppResponse(response.StatusCode, await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false));
+        var answer = response.Content.Headers.ContentLength == 0 ? [] : await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+        return new AppResponse(response.StatusCode, answer);
     }
 
     public void AddToken(HttpRequestMessage request)
     {
-        request.Headers.Remove("dapr-api-token");
+        if (request.Headers.Contains("dapr-api-token"))
+        {
+            request.Headers.Remove("dapr-api-token");
+        }
+
         if (_runtime.Options.AppApiToken is { Length: > 0 } token)
         {
             request.Headers.TryAddWithoutValidation("dapr-api-token", token);
