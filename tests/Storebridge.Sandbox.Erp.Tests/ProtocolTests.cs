@@ -197,6 +197,21 @@ public class ProtocolTests
         Assert.Equal(HttpStatusCode.OK, items);
     }
 
+    [Theory]
+    [InlineData("__admin/faults", "{\"errors\": 12")]
+    [InlineData("__admin/ship", "{}")]
+    [InlineData("__admin/stock", "{\"sku\": \"TSH-1001-XS-BLK\", \"warehouse\": \"Newark DC - SBD\"}")]
+    [InlineData("__admin/stock", "{\"sku\": \"NOPE\", \"warehouse\": \"Newark DC - SBD\", \"delta\": 1}")]
+    [InlineData("__admin/outage", "{\"seconds\": -1}")]
+    public async Task Bad_admin_requests_get_a_4xx_never_a_500(string path, string body)
+    {
+        await using var erp = await StartAsync();
+
+        var (status, _) = await erp.SendAsync(HttpMethod.Post, path, body);
+
+        Assert.InRange((int)status, 400, 499);
+    }
+
     [Fact]
     public async Task Simulator_refuses_to_listen_beyond_loopback()
     {
