@@ -62,12 +62,13 @@ internal static class RestAuth
         var options = state.Options;
         var parameters = WooOAuth1.ParseQuery(request.QueryString.Value ?? "");
         string? Get(string name) => parameters.FirstOrDefault(p => p.Key == name).Value;
-        foreach (var required in new[] { "oauth_consumer_key", "oauth_timestamp", "oauth_nonce", "oauth_signature", "oauth_signature_method" })
+        var missing = new[] { "oauth_consumer_key", "oauth_timestamp", "oauth_nonce", "oauth_signature", "oauth_signature_method" }
+            .Where(name => string.IsNullOrEmpty(Get(name)))
+            .ToList();
+        if (missing.Count > 0)
         {
-            if (string.IsNullOrEmpty(Get(required)))
-            {
-                return Unauthorized($"{required} parameter is missing.");
-            }
+            return new ApiException(401, "woocommerce_rest_authentication_missing_parameter",
+                $"Missing OAuth parameter{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing)}");
         }
 
         if (!Equal(Get("oauth_consumer_key")!, options.ConsumerKey))

@@ -63,6 +63,19 @@ public sealed class RestApiTests
     }
 
     [Fact]
+    public async Task Incomplete_oauth_parameters_are_named_in_the_error()
+    {
+        await using var store = await StartAsync();
+        using var http = new HttpClient { BaseAddress = store.BaseUrl };
+
+        using var response = await http.GetAsync($"wp-json/wc/v3/orders?oauth_consumer_key={store.Options.ConsumerKey}&oauth_nonce=n1", Ct);
+
+        var error = await response.ReadAsync<WooError>();
+        Assert.Equal("woocommerce_rest_authentication_missing_parameter", error.Code);
+        Assert.Equal("Missing OAuth parameters oauth_timestamp, oauth_signature, oauth_signature_method", error.Message);
+    }
+
+    [Fact]
     public async Task Lists_carry_total_headers_and_prev_next_links()
     {
         await using var store = await StartAsync();
