@@ -95,7 +95,15 @@ public sealed class ErpSimulator : IAsyncDisposable
     }
 
     /// <summary>Runs until shutdown (the exe).</summary>
-    internal Task RunAsync() => _app.RunAsync();
+    internal Task RunAsync()
+    {
+        _app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "";
+            _state.Log.Started(address, _state.Options.Seed, _state.Options.Size);
+        });
+        return _app.RunAsync();
+    }
 
     /// <summary>Stops the server.</summary>
     public async ValueTask DisposeAsync()
