@@ -25,7 +25,7 @@ internal sealed class RuntimeHost : IAsyncDisposable
 
     public IWorkflowInstanceInspector Inspector => _app.Services.GetRequiredService<IWorkflowInstanceInspector>();
 
-    public static async Task<RuntimeHost> StartAsync(string databasePath, int port = 0, string appId = "orders", TimeSpan? activityLease = null)
+    public static async Task<RuntimeHost> StartAsync(string databasePath, int port = 0, string appId = "orders", TimeSpan? activityLease = null, TimeProvider? time = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -36,6 +36,7 @@ internal sealed class RuntimeHost : IAsyncDisposable
             o.DatabasePath = databasePath;
             o.AppId = appId;
             o.ActivityLeaseTimeout = activityLease ?? TimeSpan.FromMinutes(5);
+            o.TimeProvider = time ?? TimeProvider.System;
         });
         var app = builder.Build();
         app.MapWorkflowBackend();

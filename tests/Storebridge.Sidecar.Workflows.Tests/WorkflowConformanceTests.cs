@@ -1,6 +1,7 @@
 using Dapr.DurableTask.Protobuf;
 using Dapr.Workflow;
 using Grpc.Core;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Storebridge.Sidecar.Workflows.Tests;
 
@@ -85,6 +86,24 @@ public sealed class WorkflowConformanceTests
         var created = Assert.Single(history, e => e.TimerCreated is not null);
         var fired = Assert.Single(history, e => e.TimerFired is not null);
         Assert.Equal(created.EventId, fired.TimerFired.TimerId);
+    }
+
+    [Fact]
+    public async Task Hour_long_timer_fires_when_the_runtime_clock_reaches_it()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var env = await TestEnv.StartAsync(time: clock);
+
+        var id = await env.Client.ScheduleNewWorkflowAsync(nameof(TimerWorkflow), "timer-hour", (int)TimeSpan.FromHours(1).TotalMilliseconds);
+        await WaitForHistoryAsync(env, id, h => h.Any(e => e.TimerCreated is not null));
+        clock.Advance(TimeSpan.FromMinutes(59));
+        var early = await env.Client.GetWorkflowStateAsync(id, cancellation: Ct);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var state = await env.CompletionAsync(id);
+
+        Assert.Equal(WorkflowRuntimeStatus.Running, early.RuntimeStatus);
+        Assert.Equal("timer-after-fire-time", state.ReadOutputAs<string>());
+        Assert.True(state.LastUpdatedAt > clock.Start.AddMinutes(59), "The workflow finished before the clock reached its timer.");
     }
 
     [Fact]
@@ -303,6 +322,11 @@ public sealed class WorkflowConformanceTests
         var olderThanFuture = await env.Runtime.Inspector.ListInstancesAsync(new WorkflowInstanceQuery(CreatedTo: DateTimeOffset.UtcNow.AddMinutes(1)), Ct);
         var newerThanFuture = await env.Runtime.Inspector.ListInstancesAsync(new WorkflowInstanceQuery(CreatedFrom: DateTimeOffset.UtcNow.AddMinutes(1)), Ct);
 
+        var firstPage = await env.Client.ListInstanceIdsAsync(pageSize: 1, cancellation: Ct);
+        var secondPage = await env.Client.ListInstanceIdsAsync(firstPage.ContinuationToken, pageSize: 1, cancellation: Ct);
+        Assert.Equal(["list-done"], firstPage.InstanceIds);
+        Assert.Equal(["list-waiting"], secondPage.InstanceIds);
+        Assert.Null(secondPage.ContinuationToken);
         Assert.Equal(["list-waiting"], running.Select(i => i.InstanceId));
         Assert.Equal(["list-done"], completed.Select(i => i.InstanceId));
         Assert.Equal(2, olderThanFuture.Count);

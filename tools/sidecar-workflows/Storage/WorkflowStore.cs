@@ -45,7 +45,7 @@ internal sealed class WorkflowStore : IDisposable
             app_id TEXT NOT NULL,
             instance_id TEXT NOT NULL,
             execution_id TEXT NULL,
-            visible_at INTEGER NOT NULL,
+            visible_at INTEGER NOT NULL, -- UTC ticks
             event BLOB NOT NULL);
         CREATE INDEX IF NOT EXISTS ix_wf_inbox_instance ON wf_inbox(app_id, instance_id, visible_at);
         CREATE TABLE IF NOT EXISTS wf_activities (
@@ -250,6 +250,9 @@ internal sealed class WorkflowStore : IDisposable
 
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>Inbox visibility is kept in ticks, so a timer is due exactly at its fire time, not a rounded one.</summary>
+    private long NowTicks => _time.GetUtcNow().UtcTicks;
+
     // ---------------------------------------------------------------- client operations
 
     /// <summary>Creates an instance and queues its start event. Returns false when the id is already taken.</summary>
@@ -257,7 +260,7 @@ internal sealed class WorkflowStore : IDisposable
     {
         var now = Now;
         var executionId = string.IsNullOrEmpty(request.ExecutionId) ? Guid.NewGuid().ToString("N") : request.ExecutionId;
-        long? scheduled = request.ScheduledStartTimestamp is { } ts ? CeilingMilliseconds(ts.ToDateTimeOffset()) : null;
+        long? scheduled = request.ScheduledStartTimestamp is { } ts ? ts.ToDateTimeOffset().ToUnixTimeMilliseconds() : null;
         var inserted = Execute(
             """
             INSERT OR IGNORE INTO wf_instances (app_id, instance_id, execution_id, name, status, input, created_at, updated_at, scheduled_start)
@@ -280,7 +283,7 @@ internal sealed class WorkflowStore : IDisposable
             ParentTraceContext = request.ParentTraceContext,
         };
         started.Tags.Add(request.Tags);
-        var visibleAt = Math.Max(scheduled ?? now, now);
+        var visibleAt = Math.Max(request.ScheduledStartTimestamp?.ToDateTimeOffset().UtcTicks ?? 0, NowTicks);
         InsertInbox(request.InstanceId, executionId, visibleAt, NewEvent(e => e.ExecutionStarted = started), effects);
         effects.Changed.Add(request.InstanceId);
         return true;
@@ -306,7 +309,7 @@ internal sealed class WorkflowStore : IDisposable
         }
 
         var raised = new EventRaisedEvent { Name = name, Input = input };
-        InsertInbox(instanceId, null, Now, NewEvent(e => e.EventRaised = raised), effects);
+        InsertInbox(instanceId, null, NowTicks, NewEvent(e => e.EventRaised = raised), effects);
         return true;
     });
 
@@ -335,7 +338,7 @@ internal sealed class WorkflowStore : IDisposable
         Execute("UPDATE wf_instances SET status = $status, updated_at = $now WHERE app_id = $app AND instance_id = $id",
             ("$status", (int)status), ("$now", now), ("$id", instanceId));
         effects.Changed.Add(instanceId);
-        if (!suspend && HasVisibleInbox(instanceId, now))
+        if (!suspend && HasVisibleInbox(instanceId))
         {
             effects.InboxWrites.Add((instanceId, _time.GetUtcNow()));
         }
@@ -425,7 +428,7 @@ internal sealed class WorkflowStore : IDisposable
         var inbox = new List<InboxEntry>();
         using (var reader = Command(
             "SELECT id, execution_id, event FROM wf_inbox WHERE app_id = $app AND instance_id = $id AND visible_at <= $now ORDER BY id",
-            ("$id", instanceId), ("$now", Now)).ExecuteReader())
+            ("$id", instanceId), ("$now", NowTicks)).ExecuteReader())
         {
             while (reader.Read())
             {
@@ -485,7 +488,7 @@ internal sealed class WorkflowStore : IDisposable
         var completion = response.FailureDetails is { } failure
             ? NewEvent(e => e.TaskFailed = new TaskFailedEvent { TaskScheduledId = taskId, FailureDetails = failure, TaskExecutionId = request.TaskExecutionId })
             : NewEvent(e => e.TaskCompleted = new TaskCompletedEvent { TaskScheduledId = taskId, Result = response.Result, TaskExecutionId = request.TaskExecutionId });
-        InsertInbox(instanceId, executionId, Now, completion, effects);
+        InsertInbox(instanceId, executionId, NowTicks, completion, effects);
         return instanceId;
     });
 
@@ -555,7 +558,7 @@ internal sealed class WorkflowStore : IDisposable
                     }));
                     if (send.Instance is { InstanceId: { Length: > 0 } target } && LoadInstance(target) is { IsTerminal: false } targetInstance)
                     {
-                        InsertInbox(targetInstance.InstanceId, null, now, NewEvent(e => e.EventRaised = new EventRaisedEvent { Name = send.Name, Input = send.Data }), effects);
+                        InsertInbox(targetInstance.InstanceId, null, NowTicks, NewEvent(e => e.EventRaised = new EventRaisedEvent { Name = send.Name, Input = send.Data }), effects);
                     }
 
                     break;
@@ -606,10 +609,10 @@ internal sealed class WorkflowStore : IDisposable
                 WorkflowInstance = new WorkflowInstance { InstanceId = instance.InstanceId, ExecutionId = newExecutionId },
                 ParentInstance = ParentInfo(instance),
             };
-            InsertInbox(instance.InstanceId, newExecutionId, now, NewEvent(e => { e.ExecutionStarted = restarted; e.Router = router; }), effects);
+            InsertInbox(instance.InstanceId, newExecutionId, NowTicks, NewEvent(e => { e.ExecutionStarted = restarted; e.Router = router; }), effects);
             foreach (var carried in continueAsNew.CarryoverEvents)
             {
-                InsertInbox(instance.InstanceId, null, now, carried, effects);
+                InsertInbox(instance.InstanceId, null, NowTicks, carried, effects);
             }
 
             Execute(
@@ -637,7 +640,7 @@ internal sealed class WorkflowStore : IDisposable
             """,
             ("$status", (int)status), ("$input", input), ("$output", output), ("$failure", failure?.ToByteArray()),
             ("$custom", response.CustomStatus), ("$now", now), ("$completed", completedAt), ("$id", instance.InstanceId));
-        effects.MoreVisibleWork = completedAt is null && HasVisibleInbox(instance.InstanceId, now);
+        effects.MoreVisibleWork = completedAt is null && HasVisibleInbox(instance.InstanceId);
     });
 
     // ---------------------------------------------------------------- recovery
@@ -663,7 +666,7 @@ internal sealed class WorkflowStore : IDisposable
         var result = new List<(string, DateTimeOffset)>();
         while (reader.Read())
         {
-            result.Add((reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))));
+            result.Add((reader.GetString(0), new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero)));
         }
 
         return result;
@@ -715,7 +718,7 @@ internal sealed class WorkflowStore : IDisposable
         AppendHistory(instance.InstanceId, ref seq, NewEvent(e => { e.EventId = action.Id; e.TimerCreated = created; e.Router = router; }));
         var fireAt = timer.FireAt?.ToDateTimeOffset() ?? _time.GetUtcNow();
         var fired = NewEvent(e => e.TimerFired = new TimerFiredEvent { TimerId = action.Id, FireAt = timer.FireAt });
-        InsertInbox(instance.InstanceId, instance.ExecutionId, CeilingMilliseconds(fireAt), fired, effects);
+        InsertInbox(instance.InstanceId, instance.ExecutionId, fireAt.UtcTicks, fired, effects);
     }
 
     private void CreateChild(InstanceRecord parent, WorkflowAction action, TaskRouter router, ref int seq, StoreEffects effects)
@@ -754,7 +757,7 @@ internal sealed class WorkflowStore : IDisposable
                 ErrorMessage = $"A workflow instance with id '{childId}' already exists.",
                 IsNonRetriable = true,
             };
-            InsertInbox(parent.InstanceId, parent.ExecutionId, now,
+            InsertInbox(parent.InstanceId, parent.ExecutionId, NowTicks,
                 NewEvent(e => e.ChildWorkflowInstanceFailed = new ChildWorkflowInstanceFailedEvent { TaskScheduledId = action.Id, FailureDetails = failure }), effects);
             return;
         }
@@ -772,7 +775,7 @@ internal sealed class WorkflowStore : IDisposable
                 WorkflowInstance = new WorkflowInstance { InstanceId = parent.InstanceId, ExecutionId = parent.ExecutionId },
             },
         };
-        InsertInbox(childId, executionId, now, NewEvent(e => { e.ExecutionStarted = started; e.Router = router; }), effects);
+        InsertInbox(childId, executionId, NowTicks, NewEvent(e => { e.ExecutionStarted = started; e.Router = router; }), effects);
         effects.Changed.Add(childId);
     }
 
@@ -804,7 +807,7 @@ internal sealed class WorkflowStore : IDisposable
                     ErrorMessage = $"Child workflow '{child.InstanceId}' ended with status {status}.",
                 },
             });
-        InsertInbox(parent.InstanceId, parent.ExecutionId, Now, completion, effects);
+        InsertInbox(parent.InstanceId, parent.ExecutionId, NowTicks, completion, effects);
     }
 
     private void TerminateCore(InstanceRecord instance, string? output, bool recursive, StoreEffects effects)
@@ -973,9 +976,9 @@ internal sealed class WorkflowStore : IDisposable
         return false;
     }
 
-    private bool HasVisibleInbox(string instanceId, long now)
+    private bool HasVisibleInbox(string instanceId)
     {
-        var cmd = Command("SELECT 1 FROM wf_inbox WHERE app_id = $app AND instance_id = $id AND visible_at <= $now LIMIT 1", ("$id", instanceId), ("$now", now));
+        var cmd = Command("SELECT 1 FROM wf_inbox WHERE app_id = $app AND instance_id = $id AND visible_at <= $now LIMIT 1", ("$id", instanceId), ("$now", NowTicks));
         return cmd.ExecuteScalar() is not null;
     }
 
@@ -996,7 +999,7 @@ internal sealed class WorkflowStore : IDisposable
     {
         Execute("INSERT INTO wf_inbox (app_id, instance_id, execution_id, visible_at, event) VALUES ($app, $id, $exec, $visible, $event)",
             ("$id", instanceId), ("$exec", executionId), ("$visible", visibleAt), ("$event", historyEvent.ToByteArray()));
-        effects.InboxWrites.Add((instanceId, DateTimeOffset.FromUnixTimeMilliseconds(visibleAt)));
+        effects.InboxWrites.Add((instanceId, new DateTimeOffset(visibleAt, TimeSpan.Zero)));
     }
 
     private HistoryEvent NewEvent(Action<HistoryEvent> fill)
@@ -1004,13 +1007,6 @@ internal sealed class WorkflowStore : IDisposable
         var e = new HistoryEvent { EventId = -1, Timestamp = Timestamp.FromDateTimeOffset(_time.GetUtcNow()) };
         fill(e);
         return e;
-    }
-
-    /// <summary>Rounds up, so a timer never becomes visible (and the workflow's clock never reads) before its fire time.</summary>
-    private static long CeilingMilliseconds(DateTimeOffset at)
-    {
-        var ms = (at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
-        return Math.Min(ms, DateTimeOffset.MaxValue.ToUnixTimeMilliseconds());
     }
 
     private long LastInsertRowId()
