@@ -1,0 +1,330 @@
+using System.Net;
+using System.Net.Sockets;
+using Dapr.Client;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Storebridge.Contracts.Inventory.V1;
+using Storebridge.Inventory.Domain;
+using Storebridge.Inventory.Grpc;
+using Storebridge.Inventory.Ingest;
+using Storebridge.Inventory.Publishing;
+using Storebridge.Inventory.Reservations;
+using Storebridge.Inventory.State;
+using Storebridge.Sidecar.Hosting;
+using Storebridge.Testing;
+
+namespace Storebridge.Inventory.Tests;
+
+/// <summary>A temporary resources folder (state store + pub/sub) and data directory for the local runtime.</summary>
+internal sealed class RuntimeFolder : IDisposable
+{
+    public RuntimeFolder()
+    {
+        Root = Path.Combine(Path.GetTempPath(), "inventory-tests", Guid.NewGuid().ToString("N"));
+        ResourcesDir = Path.Combine(Root, "resources");
+        DataDir = Path.Combine(Root, "data");
+        Directory.CreateDirectory(ResourcesDir);
+        File.WriteAllText(Path.Combine(ResourcesDir, "statestore.yaml"), Component("statestore", "state.sqlite"));
+        File.WriteAllText(Path.Combine(ResourcesDir, "pubsub.yaml"), Component("pubsub", "pubsub.in-memory"));
+    }
+
+    public string Root { get; }
+
+    public string ResourcesDir { get; }
+
+    public string DataDir { get; }
+
+    private static string Component(string name, string type) =>
+        $"apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: {type}\n  version: v1\n  metadata: []\n";
+
+    public SidecarOptions Options(int? appPort = null, int httpPort = 0, int grpcPort = 0) => new()
+    {
+        AppId = "inventory",
+        AppPort = appPort,
+        AppProtocol = appPort is null ? "http" : "h2c",
+        HttpPort = httpPort,
+        GrpcPort = grpcPort,
+        ResourcesPaths = [ResourcesDir],
+        DataDir = DataDir,
+        AppApiToken = ServiceHost<InventoryGrpc>.AppToken,
+        LogLevel = LogLevel.Warning,
+        PollInterval = TimeSpan.FromMilliseconds(50),
+        ConfigureLogging = l => l.ClearProviders(),
+    };
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>Settings every inventory test uses: two stores over two warehouses.</summary>
+internal static class TestSettings
+{
+    public static readonly Dictionary<string, string?> Inventory = new()
+    {
+        ["Inventory:Stores:web:Warehouses:0"] = "wh-a",
+        ["Inventory:Stores:web:Warehouses:1"] = "wh-b",
+        ["Inventory:Stores:outlet:Warehouses:0"] = "wh-b",
+        ["Inventory:SafetyStock:Default"] = "0",
+        ["Inventory:SafetyStock:Skus:SKU-SAFE"] = "2",
+        ["Inventory:SweepInterval"] = "00:00:00",
+        ["Inventory:PublishWindow"] = "00:00:00.020",
+    };
+
+    public static InventoryOptions Options() => new()
+    {
+        Stores =
+        {
+            ["web"] = new StoreRouting { Warehouses = ["wh-a", "wh-b"] },
+            ["outlet"] = new StoreRouting { Warehouses = ["wh-b"] },
+        },
+        SafetyStock = new SafetyStockOptions { Skus = { ["SKU-SAFE"] = 2 } },
+        PublishWindow = TimeSpan.FromMilliseconds(20),
+        SweepInterval = TimeSpan.Zero,
+    };
+}
+
+/// <summary>
+/// The inventory service running from its real Program on Kestrel, with its own local Dapr runtime (tools/sidecar)
+/// that delivers its subscriptions over h2c. Several instances on one data directory share one state store, as
+/// replicas share one in production.
+/// </summary>
+internal sealed class InventoryInstance : IAsyncDisposable
+{
+    private InventoryInstance(ServiceHost<InventoryGrpc> host, SidecarHost sidecar, GrpcChannel channel)
+    {
+        Host = host;
+        Sidecar = sidecar;
+        Channel = channel;
+        var headers = new Metadata { { "x-api-key", ServiceHost<InventoryGrpc>.ApiKey } };
+        Client = new InventoryService.InventoryServiceClient(channel.Intercept(m =>
+        {
+            foreach (var header in headers)
+            {
+                m.Add(header);
+            }
+
+            return m;
+        }));
+        Dapr = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint).UseHttpEndpoint(sidecar.HttpEndpoint).Build();
+    }
+
+    public ServiceHost<InventoryGrpc> Host { get; }
+
+    public SidecarHost Sidecar { get; }
+
+    public GrpcChannel Channel { get; }
+
+    public InventoryService.InventoryServiceClient Client { get; }
+
+    /// <summary>A Dapr client of this instance's runtime (to publish ERP events, read state).</summary>
+    public DaprClient Dapr { get; }
+
+    public static async Task<InventoryInstance> StartAsync(RuntimeFolder folder, CancellationToken cancellationToken)
+    {
+        var httpPort = RuntimeFolder.FreePort();
+        var grpcPort = RuntimeFolder.FreePort();
+        var settings = new Dictionary<string, string?>(TestSettings.Inventory)
+        {
+            ["DAPR_HTTP_ENDPOINT"] = $"http://127.0.0.1:{httpPort}",
+            ["DAPR_GRPC_ENDPOINT"] = $"http://127.0.0.1:{grpcPort}",
+        };
+        var host = new ServiceHost<InventoryGrpc>(settings);
+        var sidecar = await SidecarHost.StartAsync(folder.Options(host.AppAddress.Port, httpPort, grpcPort), cancellationToken);
+        host.Start();
+        await sidecar.AppReady.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        return new InventoryInstance(host, sidecar, GrpcChannel.ForAddress(host.AppAddress));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Dapr.Dispose();
+        Channel.Dispose();
+        await Host.DisposeAsync();
+        await Sidecar.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// The inventory's state logic wired by hand over a local runtime, with a fake clock: for expiry, ingest, publishing
+/// and re-publish tests that need to move time or watch the store writer.
+/// </summary>
+internal sealed class InventoryParts : IAsyncDisposable
+{
+    private InventoryParts(SidecarHost sidecar, InventoryOptions options, RecordingStoreWriter writer)
+    {
+        Sidecar = sidecar;
+        Dapr = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint).UseHttpEndpoint(sidecar.HttpEndpoint).Build();
+        Options = options;
+        Rules = new StockRules(options);
+        State = new InventoryState(Dapr, Microsoft.Extensions.Options.Options.Create(options));
+        Queue = new StorePushQueue();
+        Publisher = new AvailabilityPublisher(Dapr, Queue, Time, NullLogger<AvailabilityPublisher>.Instance);
+        Reservations = new ReservationService(State, Rules, Publisher, Time, NullLogger<ReservationService>.Instance);
+        Ingest = new StockIngest(State, Rules, Publisher, Time, NullLogger<StockIngest>.Instance);
+        Sweeper = new ExpirySweeper(State, Reservations, Rules, Time, NullLogger<ExpirySweeper>.Instance);
+        Writer = writer;
+        StorePublisher = new StorePublisher(Queue, State, Rules, writer, Time, NullLogger<StorePublisher>.Instance);
+        Republish = new RepublishService(State, Rules, Queue, Time);
+    }
+
+    public SidecarHost Sidecar { get; }
+
+    public DaprClient Dapr { get; }
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 4, 12, 0, 0, TimeSpan.Zero));
+
+    public InventoryOptions Options { get; }
+
+    public StockRules Rules { get; }
+
+    public InventoryState State { get; }
+
+    public StorePushQueue Queue { get; }
+
+    public AvailabilityPublisher Publisher { get; }
+
+    public ReservationService Reservations { get; }
+
+    public StockIngest Ingest { get; }
+
+    public ExpirySweeper Sweeper { get; }
+
+    public RecordingStoreWriter Writer { get; }
+
+    public StorePublisher StorePublisher { get; }
+
+    public RepublishService Republish { get; }
+
+    public static async Task<InventoryParts> StartAsync(RuntimeFolder folder, CancellationToken cancellationToken, RecordingStoreWriter? writer = null)
+    {
+        var sidecar = await SidecarHost.StartAsync(folder.Options(), cancellationToken);
+        return new InventoryParts(sidecar, TestSettings.Options(), writer ?? new RecordingStoreWriter());
+    }
+
+    /// <summary>Applies ERP levels stamped with the fake clock's current time.</summary>
+    public Task<int> StockAsync(string sku, string warehouse, long onHand, long erpReserved = 0) =>
+        Ingest.ApplyAsync([new ErpStockLevel(sku, warehouse, onHand, erpReserved, Time.GetUtcNow())], TestContext.Current.CancellationToken);
+
+    public async Task<long> AvailableAsync(string sku, string store)
+    {
+        var doc = await State.GetAsync<SkuStock>(InventoryState.SkuKey(sku), TestContext.Current.CancellationToken);
+        return Rules.AvailableForStore(doc.Value!, store, Time.GetUtcNow());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StorePublisher.StopAsync(CancellationToken.None);
+        StorePublisher.Dispose();
+        Dapr.Dispose();
+        await Sidecar.DisposeAsync();
+    }
+}
+
+/// <summary>A store that records every push and can be told to fail the next ones.</summary>
+internal sealed class RecordingStoreWriter : IStoreStockWriter
+{
+    private readonly Lock _lock = new();
+    private readonly List<IReadOnlyList<StockPush>> _calls = [];
+    private readonly Dictionary<string, long> _shown = new(StringComparer.Ordinal);
+    private int _failNext;
+
+    /// <summary>Gate the test opens to let a push proceed (null: never wait).</summary>
+    public SemaphoreSlim? Gate { get; set; }
+
+    public IReadOnlyList<IReadOnlyList<StockPush>> Calls
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _calls];
+            }
+        }
+    }
+
+    /// <summary>What the store shows per SKU.</summary>
+    public long? Shown(string sku)
+    {
+        lock (_lock)
+        {
+            return _shown.TryGetValue(sku, out var v) ? v : null;
+        }
+    }
+
+    public void FailNext(int calls) => Interlocked.Exchange(ref _failNext, calls);
+
+    public bool Handles(string storeId) => storeId == "web";
+
+    public async Task<IReadOnlyList<string>> PushAsync(string storeId, IReadOnlyList<StockPush> items, CancellationToken cancellationToken)
+    {
+        if (Gate is { } gate)
+        {
+            await gate.WaitAsync(cancellationToken);
+        }
+
+        lock (_lock)
+        {
+            _calls.Add(items);
+        }
+
+        if (Interlocked.Decrement(ref _failNext) >= 0)
+        {
+            throw new HttpRequestException("store unavailable (test)");
+        }
+
+        lock (_lock)
+        {
+            foreach (var item in items)
+            {
+                _shown[item.Sku] = item.Quantity;
+            }
+        }
+
+        return [];
+    }
+}
+
+/// <summary>Waits for a condition the system reaches asynchronously (a delivery, a push); never asserts on elapsed time.</summary>
+internal static class Eventually
+{
+    public static async Task TrueAsync(Func<Task<bool>> condition, string what, int timeoutSeconds = 20)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(timeoutSeconds));
+        while (!await condition())
+        {
+            if (timeout.IsCancellationRequested)
+            {
+                Assert.Fail($"Timed out waiting for: {what}");
+            }
+
+            await Task.Delay(20, CancellationToken.None);
+        }
+    }
+
+    public static Task TrueAsync(Func<bool> condition, string what, int timeoutSeconds = 20) =>
+        TrueAsync(() => Task.FromResult(condition()), what, timeoutSeconds);
+}
