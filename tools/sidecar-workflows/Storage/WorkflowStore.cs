@@ -601,6 +601,7 @@ internal sealed class WorkflowStore : IDisposable
             var newExecutionId = Guid.NewGuid().ToString("N");
             Execute("DELETE FROM wf_history WHERE app_id = $app AND instance_id = $id", ("$id", instance.InstanceId));
             DeleteActivities(instance.InstanceId, effects);
+            effects.NewActivities.Clear();
             Execute("DELETE FROM wf_inbox WHERE app_id = $app AND instance_id = $id AND execution_id IS NOT NULL", ("$id", instance.InstanceId));
             var restarted = new ExecutionStartedEvent
             {
