@@ -98,4 +98,52 @@ public class ResilienceTests
 
         Assert.Equal(ErpErrorKind.PermissionDenied, error.Kind);
     }
+
+    [Fact]
+    public async Task Repeated_failures_open_the_circuit_and_calls_fail_fast_without_reaching_the_erp()
+    {
+        await using var h = await ErpHarness.StartAsync(o =>
+        {
+            o.MaxRetries = 0;
+            o.CircuitBreakerMinimumThroughput = 2;
+            o.CircuitBreakerFailureRatio = 0.5;
+            o.CircuitBreakerBreakDuration = TimeSpan.FromMinutes(5);
+        });
+        await h.PostAdminAsync("__admin/outage", new { seconds = 600 });
+        for (var i = 0; i < 3; i++)
+        {
+            await Assert.ThrowsAsync<ErpException>(() => h.Erp.GetItemAsync("TSH-1001", TestContext.Current.CancellationToken));
+        }
+
+        using (var clear = await h.Admin.DeleteAsync("__admin/faults", TestContext.Current.CancellationToken))
+        {
+            clear.EnsureSuccessStatusCode();
+        }
+
+        var reached = ErpHarness.Count(await h.StatsAsync(), "GET /api/resource/Item/TSH-1001");
+        var error = await Assert.ThrowsAsync<ErpException>(() => h.Erp.GetItemAsync("TSH-1001", TestContext.Current.CancellationToken));
+        var reachedAfter = ErpHarness.Count(await h.StatsAsync(), "GET /api/resource/Item/TSH-1001");
+
+        Assert.Equal(ErpErrorKind.Unavailable, error.Kind);
+        Assert.Contains("circuit open", error.Message, StringComparison.Ordinal);
+        Assert.Equal(reached, reachedAfter);
+        Assert.True(reached < 3, $"the open circuit should have stopped calls reaching the ERP, but {reached} did");
+    }
+
+    [Fact]
+    public async Task A_slow_erp_times_out_as_unavailable()
+    {
+        await using var h = await ErpHarness.StartAsync(
+            o =>
+            {
+                o.MaxRetries = 0;
+                o.AttemptTimeout = TimeSpan.FromMilliseconds(200);
+            },
+            s => s.Faults = new ErpFaults { Latency = new LatencyFault { MinMs = 5_000, MaxMs = 5_000 } });
+
+        var error = await Assert.ThrowsAsync<ErpException>(() => h.Erp.PingAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal(ErpErrorKind.Unavailable, error.Kind);
+        Assert.Contains("timed out", error.Message, StringComparison.Ordinal);
+    }
 }
