@@ -165,6 +165,12 @@ internal sealed class LoadedResources
 
     private void Add(string file, YamlMappingNode doc, string appId)
     {
+        // Like daprd, YAML that is not a Dapr resource (other tools' files next to the components) is skipped.
+        if (Scalar(doc, "apiVersion") is not { } apiVersion || !apiVersion.StartsWith("dapr.io/", StringComparison.Ordinal))
+        {
+            return;
+        }
+
         var kind = Scalar(doc, "kind") ?? throw new SidecarConfigException(file, "kind", "missing");
         var scopes = Sequence(doc, "scopes", file);
         if (scopes.Count > 0 && !scopes.Contains(appId, StringComparer.Ordinal))

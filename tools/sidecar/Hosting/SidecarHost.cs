@@ -93,7 +93,8 @@ public sealed class SidecarHost : IAsyncDisposable
 
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
-                kestrel.Listen(IPAddress.Loopback, httpPort, l => l.Protocols = HttpProtocols.Http1AndHttp2);
+                // HTTP/1.1 only: without TLS Kestrel cannot offer HTTP/2 next to HTTP/1.1 on one port (decision 0012).
+                kestrel.Listen(IPAddress.Loopback, httpPort, l => l.Protocols = HttpProtocols.Http1);
                 kestrel.Listen(IPAddress.Loopback, grpcPort, l => l.Protocols = HttpProtocols.Http2);
                 kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
                 kestrel.AddServerHeader = false;

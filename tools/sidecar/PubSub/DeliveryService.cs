@@ -51,6 +51,11 @@ internal sealed partial class DeliveryService(SidecarRuntime runtime, AppChannel
         if (runtime.Options.AppProtocol is "http" or "h2c")
         {
             var (status, body) = await app.GetSubscriptionsAsync(ct).ConfigureAwait(false);
+            if (status != HttpStatusCode.OK && status != HttpStatusCode.NotFound)
+            {
+                LogSubscribeStatus(logger, runtime.AppId, (int)status);
+            }
+
             if (status == HttpStatusCode.OK && !string.IsNullOrWhiteSpace(body))
             {
                 try
@@ -314,6 +319,9 @@ internal sealed partial class DeliveryService(SidecarRuntime runtime, AppChannel
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "App {AppId} returned an unreadable /dapr/subscribe answer: {Problem}")]
     private static partial void LogBadSubscribe(ILogger logger, string appId, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "App {AppId} answered GET /dapr/subscribe with HTTP {Status}; no programmatic subscriptions (is APP_API_TOKEN set as the app expects?)")]
+    private static partial void LogSubscribeStatus(ILogger logger, string appId, int status);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Subscription to topic {Topic} names pubsub {PubSub}, which is not configured; ignored")]
     private static partial void LogUnknownPubSub(ILogger logger, string topic, string pubSub);
