@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -15,13 +16,17 @@ internal sealed class RuntimeHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private RuntimeHost(WebApplication app, int port)
+    private RuntimeHost(WebApplication app, int port, ConcurrentQueue<string> requestPaths)
     {
         _app = app;
         Port = port;
+        RequestPaths = requestPaths;
     }
 
     public int Port { get; }
+
+    /// <summary>Every request path the runtime received, to see which APIs the SDK calls.</summary>
+    public ConcurrentQueue<string> RequestPaths { get; }
 
     public IWorkflowInstanceInspector Inspector => _app.Services.GetRequiredService<IWorkflowInstanceInspector>();
 
@@ -39,6 +44,12 @@ internal sealed class RuntimeHost : IAsyncDisposable
             o.TimeProvider = time ?? TimeProvider.System;
         });
         var app = builder.Build();
+        var requestPaths = new ConcurrentQueue<string>();
+        app.Use((context, next) =>
+        {
+            requestPaths.Enqueue(context.Request.Path.Value ?? string.Empty);
+            return next(context);
+        });
         app.MapWorkflowBackend();
 
         // A restarted runtime must come back on the same port; the previous socket may linger for a moment.
@@ -56,7 +67,7 @@ internal sealed class RuntimeHost : IAsyncDisposable
         }
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new RuntimeHost(app, new Uri(address).Port);
+        return new RuntimeHost(app, new Uri(address).Port, requestPaths);
     }
 
     public async ValueTask DisposeAsync()

@@ -21,6 +21,10 @@ public sealed class WorkflowConformanceTests
         Assert.Equal(WorkflowRuntimeStatus.Completed, state.RuntimeStatus);
         Assert.Equal("start-a-b-c", state.ReadOutputAs<string>());
         Assert.Equal(3, env.Probe.Count("append"));
+
+        // The SDK worker and client need nothing from the runtime but the workflow service.
+        Assert.All(env.Runtime.RequestPaths, path => Assert.StartsWith("/TaskHubSidecarService/", path, StringComparison.Ordinal));
+        Assert.Contains("/TaskHubSidecarService/GetWorkItems", env.Runtime.RequestPaths);
     }
 
     [Fact]
