@@ -63,6 +63,34 @@ public sealed class ProcessTests
     }
 
     [Fact]
+    public async Task Events_published_by_a_runtime_in_another_process_reach_this_processes_subscriber()
+    {
+        using var res = new TempResources();
+        await using var app = await TestApp.StartAsync((a, _) => a.MapPost("/cross", () => Results.Ok()).WithTopic("pubsub", "cross"));
+        await using var finance = await SidecarHost.StartAsync(res.Options("finance", app.Port), Ct);
+        await finance.AppReady.WaitAsync(Ct);
+        var httpPort = FreePort();
+        using var child = Start("--app-id", "orders", "--dapr-http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--dapr-grpc-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--resources-path", res.ResourcesDir, "--data-dir", res.DataDir, "--log-level", "error");
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+            await WaitHealthyAsync(http, child);
+
+            var publish = await http.PostAsync("/v1.0/publish/pubsub/cross", new StringContent("""{"from":"other process"}""", Encoding.UTF8, "application/json"), Ct);
+
+            Assert.Equal(HttpStatusCode.NoContent, publish.StatusCode);
+            await Wait.Until(() => app.On("/cross").Any() && finance.PendingDeliveries == 0, "delivered across processes");
+            Assert.Equal("orders", Clients.Json(app.On("/cross").Single().Body).GetProperty("source").GetString());
+        }
+        finally
+        {
+            child.Kill();
+            await child.WaitForExitAsync(Ct);
+        }
+    }
+
+    [Fact]
     public async Task Configuration_error_exits_with_a_message_naming_file_and_field()
     {
         using var res = new TempResources();

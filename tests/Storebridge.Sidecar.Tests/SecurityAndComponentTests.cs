@@ -148,6 +148,34 @@ public sealed class SecurityAndComponentTests
     }
 
     [Fact]
+    public async Task Yaml_that_is_not_a_dapr_resource_is_ignored_like_daprd_does()
+    {
+        using var res = new TempResources();
+        res.Write("docker-compose.yaml", "services:\n  db:\n    image: postgres\n");
+
+        await using var host = await SidecarHost.StartAsync(res.Options("orders"), Ct);
+
+        using var dapr = Clients.Dapr(host);
+        Assert.Equal(2, (await dapr.GetMetadataAsync(Ct)).Components.Count);
+    }
+
+    [Theory]
+    [InlineData("constant", 1, 200)]
+    [InlineData("constant", 4, 200)]
+    [InlineData("exponential", 1, 200)]
+    [InlineData("exponential", 3, 450)]
+    [InlineData("exponential", 20, 1000)]
+    public void Retry_delays_follow_the_policy(string policy, int retry, int expectedMs)
+    {
+        var p = new RetryPolicy("p", policy == "exponential", TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), 3);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), p.DelayFor(retry));
+        Assert.False(p.Exhausted(3));
+        Assert.True(p.Exhausted(4));
+        Assert.False(p with { MaxRetries = -1 } is { } forever && forever.Exhausted(1000));
+    }
+
+    [Fact]
     public async Task Unsupported_component_type_stops_start_naming_file_and_field()
     {
         using var res = new TempResources();
