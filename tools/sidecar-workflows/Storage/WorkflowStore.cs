@@ -289,10 +289,7 @@ internal sealed class WorkflowStore : IDisposable
         return true;
     });
 
-    public Task<InstanceRecord?> GetInstanceAsync(string instanceId) => Run<InstanceRecord?>(() =>
-    {
-        return LoadInstance(instanceId);
-    });
+    public Task<InstanceRecord?> GetInstanceAsync(string instanceId) => Run<InstanceRecord?>(() => LoadInstance(instanceId));
 
     /// <summary>Queues an external event. Returns null when the instance does not exist, false when it has ended.</summary>
     public Task<bool?> RaiseEventAsync(string instanceId, string name, string? input, StoreEffects effects) => Run<bool?>(() =>
@@ -404,15 +401,11 @@ internal sealed class WorkflowStore : IDisposable
         return (ids, null);
     });
 
-    public Task<List<InstanceRecord>> ListInstancesAsync(IReadOnlyCollection<OrchestrationStatus> statuses, DateTimeOffset? createdFrom, DateTimeOffset? createdTo, int limit) => Run<List<InstanceRecord>>(() =>
-    {
-        return QueryInstances(statuses, createdFrom, createdTo, limit);
-    });
+    public Task<List<InstanceRecord>> ListInstancesAsync(IReadOnlyCollection<OrchestrationStatus> statuses, DateTimeOffset? createdFrom, DateTimeOffset? createdTo, int limit) =>
+        Run<List<InstanceRecord>>(() => QueryInstances(statuses, createdFrom, createdTo, limit));
 
-    public Task<List<HistoryEvent>?> GetHistoryAsync(string instanceId) => Run<List<HistoryEvent>?>(() =>
-    {
-        return LoadInstance(instanceId) is null ? null : LoadHistory(instanceId);
-    });
+    public Task<List<HistoryEvent>?> GetHistoryAsync(string instanceId) =>
+        Run<List<HistoryEvent>?>(() => LoadInstance(instanceId) is null ? null : LoadHistory(instanceId));
 
     // ---------------------------------------------------------------- work items
 
