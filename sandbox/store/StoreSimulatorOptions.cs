@@ -33,8 +33,9 @@ public sealed class StoreSimulatorOptions
     /// <summary>Batch limit (<c>woocommerce_rest_batch_items_limit</c>).</summary>
     public int BatchLimit { get; set; } = 100;
 
-    /// <summary>Consecutive failed deliveries after which a webhook is disabled
-    /// (<c>woocommerce_max_webhook_delivery_failures</c>).</summary>
+    /// <summary><c>woocommerce_max_webhook_delivery_failures</c>: a failed delivery while the webhook's failure count is
+    /// already above this disables it. With the default 5 the count climbs to 6 and the 7th consecutive failure
+    /// disables the webhook, as in WooCommerce's <c>WC_Webhook::failed_delivery</c>.</summary>
     public int MaxDeliveryFailures { get; set; } = 5;
 
     /// <summary>Timeout of one webhook delivery (WooCommerce: 60 s).</summary>

@@ -195,9 +195,11 @@ internal sealed partial class StoreState
         }
     }
 
-    /// <summary>Counts a delivery's outcome: success resets the failure count, a failure adds one and disables the
-    /// webhook when the count reaches the maximum. Returns the webhook's status afterwards.</summary>
-    public string RecordDelivery(long webhookId, bool success)
+    /// <summary>Counts a delivery's outcome as <c>WC_Webhook::log_delivery</c>/<c>failed_delivery</c> do: a success resets
+    /// the failure count; a failure adds one, unless the count is already above the maximum, in which case the webhook
+    /// is disabled (so with the default 5 the seventh consecutive failure disables it). Pings do not count.
+    /// Returns the webhook's status afterwards.</summary>
+    public string RecordDelivery(long webhookId, bool success, bool ping = false)
     {
         lock (_gate)
         {
@@ -206,13 +208,22 @@ internal sealed partial class StoreState
                 return "deleted";
             }
 
+            if (ping)
+            {
+                return w.Status;
+            }
+
             if (success)
             {
                 w.FailureCount = 0;
             }
-            else if (++w.FailureCount >= _options.MaxDeliveryFailures)
+            else if (w.FailureCount > _options.MaxDeliveryFailures)
             {
                 w.Status = "disabled";
+            }
+            else
+            {
+                w.FailureCount++;
             }
 
             w.Modified = Now;

@@ -12,7 +12,7 @@ namespace Storebridge.Sandbox.Store;
 
 /// <summary>Delivers webhooks the way WooCommerce does through Action Scheduler: asynchronously, at most one
 /// pending delivery per webhook and resource (the payload is built when it is sent, so rapid changes collapse
-/// into one delivery of the latest state), success = 2xx/301/302, failures counted and the webhook disabled at
+/// into one delivery of the latest state), success = 2xx/301/302, failures counted and the webhook disabled past
 /// the maximum, and nothing redelivered — a failed or lost payload is gone.</summary>
 internal sealed partial class WebhookDispatcher : IAsyncDisposable
 {
@@ -191,8 +191,9 @@ internal sealed partial class WebhookDispatcher : IAsyncDisposable
             error = "timed out";
         }
 
-        var success = status is >= 200 and < 300 or (int)HttpStatusCode.Moved or (int)HttpStatusCode.Found;
-        var after = _state.RecordDelivery(job.WebhookId, success);
+        // WooCommerce: a delivery succeeds with 200..302 (2xx, 301, 302); a ping only with exactly 200.
+        var success = job.Ping ? status == (int)HttpStatusCode.OK : status is >= 200 and < 303;
+        var after = _state.RecordDelivery(job.WebhookId, success, job.Ping);
         Record(job, success ? "delivered" : "failed", status, error, after, topic, deliveryId, duplicate);
         if (!success)
         {

@@ -59,7 +59,7 @@ public sealed class WebhookDeliveryTests
     }
 
     [Fact]
-    public async Task Webhook_is_disabled_after_five_failures_and_lost_payloads_are_never_redelivered()
+    public async Task Webhook_is_disabled_when_failures_pass_the_maximum_and_lost_payloads_are_never_redelivered()
     {
         await using var store = await StartAsync();
         await using var receiver = await WebhookReceiver.StartAsync(store.Options.WebhookSecret);
@@ -67,11 +67,14 @@ public sealed class WebhookDeliveryTests
         receiver.Respond = d => Task.FromResult(d.IsPing ? 200 : 500);
 
         var failed = new List<long>();
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 6; i++)
         {
             failed.Add(await store.CheckoutOrderAsync(SimpleSku));
         }
 
+        await store.Settled();
+        var atMaximum = await GetWebhookAsync(store, webhook.Id!.Value);
+        failed.Add(await store.CheckoutOrderAsync(SimpleSku));
         await store.Settled();
         var disabled = await GetWebhookAsync(store, webhook.Id!.Value);
         var whileDisabled = await store.CheckoutOrderAsync(SimpleSku);
@@ -83,11 +86,26 @@ public sealed class WebhookDeliveryTests
         await Eventually(() => receiver.Deliveries("order.created").Any(d => d.ResourceId == afterReactivation), "the new order arrived");
         await store.Settled();
 
-        Assert.Equal("disabled", disabled.Status);
-        Assert.Equal(5, disabled.FailureCount);
+        // WC_Webhook::failed_delivery: the count climbs to 6 (past the maximum of 5); the next failure disables.
+        Assert.Equal(("active", 6), (atMaximum.Status, atMaximum.FailureCount));
+        Assert.Equal(("disabled", 6), (disabled.Status, disabled.FailureCount));
         var delivered = receiver.Deliveries("order.created").Select(d => d.ResourceId).ToList();
         Assert.Equal([.. failed.Select(id => (long?)id), afterReactivation], delivered);
         Assert.DoesNotContain(whileDisabled, delivered.Select(d => d ?? 0));
+    }
+
+    [Fact]
+    public async Task Failed_ping_does_not_count_as_a_delivery_failure()
+    {
+        await using var store = await StartAsync();
+        await using var receiver = await WebhookReceiver.StartAsync(store.Options.WebhookSecret);
+        receiver.Respond = d => Task.FromResult(d.IsPing ? 204 : 200);
+
+        var webhook = await CreateWebhookAsync(store, receiver, "order.created");
+        await store.Settled();
+
+        Assert.Contains(store.Deliveries, d => d.Topic == "ping" && d.Outcome == "failed" && d.StatusCode == 204);
+        Assert.Equal(0, (await GetWebhookAsync(store, webhook.Id!.Value)).FailureCount);
     }
 
     [Fact]
@@ -117,9 +135,9 @@ public sealed class WebhookDeliveryTests
         await using var store = await StartAsync();
         await using var receiver = await WebhookReceiver.StartAsync(store.Options.WebhookSecret);
         var webhook = await CreateWebhookAsync(store, receiver, "order.created");
-        receiver.Respond = _ => Task.FromResult(302);
+        receiver.Respond = d => Task.FromResult(d.IsPing ? 200 : 302);
 
-        for (var i = 0; i < 6; i++)
+        for (var i = 0; i < 8; i++)
         {
             await store.CheckoutOrderAsync(SimpleSku);
         }

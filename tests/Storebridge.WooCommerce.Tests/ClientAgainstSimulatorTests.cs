@@ -355,7 +355,7 @@ public sealed class ClientAgainstSimulatorTests
 
         var first = await client.EnsureWebhookAsync("order.updated", url, "s3cret", cancellationToken: Ct);
         var second = await client.EnsureWebhookAsync("order.updated", url, "s3cret", cancellationToken: Ct);
-        await Sandbox.Eventually(async () => (await client.GetWebhookAsync(first.Webhook.Id!.Value, Ct)).FailureCount == 1);
+        await Sandbox.Eventually(() => Task.FromResult(store.Deliveries.Any(d => d.Topic == "ping")));
         using (var http = new HttpClient { BaseAddress = store.BaseUrl })
         {
             http.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{store.Options.ConsumerKey}:{store.Options.ConsumerSecret}")));
