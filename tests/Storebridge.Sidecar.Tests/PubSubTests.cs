@@ -245,6 +245,26 @@ public sealed class PubSubTests
     }
 
     [Fact]
+    public async Task An_unreachable_subscriber_uses_no_retries_and_gets_its_events_when_it_is_back()
+    {
+        using var res = new TempResources();
+        res.WriteRetryPolicy(maxRetries: 0);
+        var first = await TestApp.StartAsync((a, _) => a.MapPost("/back", () => Results.Ok()).WithTopic("pubsub", "back"));
+        var port = first.Port;
+        await using var host = await SidecarHost.StartAsync(res.Options("finance", port), Ct);
+        await host.AppReady.WaitAsync(Ct);
+        await first.DisposeAsync();
+        using var dapr = Clients.Dapr(host);
+
+        await dapr.PublishEventAsync("pubsub", "back", new Order("b", 1), Ct);
+        await Task.Delay(1200, Ct);
+        Assert.Equal(1, host.PendingDeliveries);
+
+        await using var again = await TestApp.StartAsync((a, _) => a.MapPost("/back", () => Results.Ok()).WithTopic("pubsub", "back"), port: port);
+        await Wait.Until(() => again.On("/back").Any() && host.PendingDeliveries == 0, "delivered once the app is back");
+    }
+
+    [Fact]
     public async Task Routing_rules_pick_the_path_by_event_type()
     {
         using var res = new TempResources();

@@ -21,6 +21,7 @@ internal sealed partial class DeliveryService(SidecarRuntime runtime, AppChannel
     private const int BatchSize = 256;
     private const int Parallelism = 64;
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan UnreachableBackoff = TimeSpan.FromMilliseconds(500);
 
     private Dictionary<(string PubSub, string Topic), SubscriptionSpec> _byTopic = [];
     private int _inFlight;
@@ -197,6 +198,13 @@ internal sealed partial class DeliveryService(SidecarRuntime runtime, AppChannel
         try
         {
             response = await app.PostEventAsync(route, body, contentType, traceparent, delivery.PubSub, delivery.Topic, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConnectionError)
+        {
+            // The app is not there (stopped, restarting): nothing was processed, so no retry is used up and the
+            // message waits for the app instead of running into the dead-letter topic.
+            LogAppUnreachable(logger, delivery.Topic, ex.Message);
+            return new DeliveryOutcome(delivery.Seq, DeliveryResult.NotAttempted, runtime.Time.GetUtcNow() + UnreachableBackoff);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {

@@ -24,7 +24,7 @@ internal sealed record NewMessage(string PubSub, string Topic, byte[] Body, stri
 /// <summary>The outcome of one delivery attempt, applied in a batch.</summary>
 internal sealed record DeliveryOutcome(long Seq, DeliveryResult Result, DateTimeOffset? RetryAt = null, string? DeadLetterTopic = null, string? PubSub = null);
 
-internal enum DeliveryResult { Done, Retry, Dropped, DeadLettered }
+internal enum DeliveryResult { Done, Retry, NotAttempted, Dropped, DeadLettered }
 
 /// <summary>Where an app can be reached, as registered by its runtime.</summary>
 internal sealed record AppAddress(string AppId, string Host, int AppPort, string AppProtocol, int HttpPort, int GrpcPort);
@@ -311,9 +311,11 @@ internal sealed class SqliteStore : IDisposable
             var fanOut = new FanOut(conn);
             foreach (var outcome in outcomes)
             {
-                if (outcome.Result == DeliveryResult.Retry)
+                if (outcome.Result is DeliveryResult.Retry or DeliveryResult.NotAttempted)
                 {
-                    var retry = Prepared(conn, "UPDATE deliveries SET due_at = $d, lease_until = 0 WHERE app_id = $a AND seq = $s");
+                    var retry = Prepared(conn, outcome.Result == DeliveryResult.Retry
+                        ? "UPDATE deliveries SET due_at = $d, lease_until = 0 WHERE app_id = $a AND seq = $s"
+                        : "UPDATE deliveries SET due_at = $d, lease_until = 0, attempts = MAX(attempts - 1, 0) WHERE app_id = $a AND seq = $s");
                     retry.Parameters.AddWithValue("$a", appId);
                     retry.Parameters.AddWithValue("$s", outcome.Seq);
                     retry.Parameters.AddWithValue("$d", (outcome.RetryAt ?? now).ToUnixTimeMilliseconds());
