@@ -186,6 +186,26 @@ public sealed class PubSubTests
     }
 
     [Fact]
+    public async Task Http_publish_wraps_text_as_a_string_and_rejects_invalid_json()
+    {
+        using var res = new TempResources();
+        await using var app = await TestApp.StartAsync((a, _) => a.MapPost("/text", () => Results.Ok()).WithTopic("pubsub", "text"));
+        await using var host = await SidecarHost.StartAsync(res.Options("finance", app.Port), Ct);
+        await host.AppReady.WaitAsync(Ct);
+        using var http = Clients.Http(host);
+
+        using var untyped = new HttpRequestMessage(HttpMethod.Post, "/v1.0/publish/pubsub/text") { Content = new ByteArrayContent(Encoding.UTF8.GetBytes("plain words")) };
+        Assert.Equal(HttpStatusCode.NoContent, (await http.SendAsync(untyped, Ct)).StatusCode);
+        var bad = await http.PostAsync("/v1.0/publish/pubsub/text", new StringContent("{oops", Encoding.UTF8, "application/json"), Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+
+        await Wait.Until(() => app.On("/text").Any(), "text delivered");
+        var ce = Clients.Json(app.On("/text").Single().Body);
+        Assert.Equal("plain words", ce.GetProperty("data").GetString());
+        Assert.Equal("text/plain", ce.GetProperty("datacontenttype").GetString());
+    }
+
+    [Fact]
     public async Task Publish_to_an_unknown_pubsub_is_404_over_http_and_an_error_over_grpc()
     {
         using var res = new TempResources();

@@ -46,7 +46,9 @@ internal sealed class Publisher(SidecarRuntime runtime)
                 continue;
             }
 
-            var contentType = string.IsNullOrEmpty(item.ContentType) ? "application/json" : item.ContentType;
+            // No content type: JSON when the data parses as JSON, text otherwise.
+            var contentType = !string.IsNullOrEmpty(item.ContentType) ? item.ContentType
+                : item.Data.Length == 0 || IsValidJson(item.Data) ? "application/json" : "text/plain";
             var envelope = contentType.StartsWith(CloudEventsContentType, StringComparison.OrdinalIgnoreCase)
                 ? CompleteCloudEvent(pubsub, topic, item, ref trace, now)
                 : Envelope(pubsub, topic, item, contentType, trace, now);
@@ -161,6 +163,23 @@ internal sealed class Publisher(SidecarRuntime runtime)
     }
 
     private static string Time(DateTimeOffset now) => now.ToString("yyyy-MM-dd'T'HH:mm:ss.fffK", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static bool IsValidJson(byte[] data)
+    {
+        var reader = new Utf8JsonReader(data);
+        try
+        {
+            while (reader.Read())
+            {
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
 
     public static bool IsJson(string contentType)
     {
