@@ -103,7 +103,7 @@ internal static class StoreEndpoints
         return value ?? throw new ApiException(400, "rest_invalid_json", "Invalid JSON body passed.");
     }
 
-    private static async Task<JsonElement> BatchBodyAsync(HttpRequest request, StoreState state, FaultController? faults = null)
+    private static async Task<JsonElement> BatchBodyAsync(HttpRequest request, StoreState state)
     {
         var body = await BodyAsync<JsonElement>(request);
         var count = StoreState.BatchCount(body);
@@ -114,7 +114,6 @@ internal static class StoreEndpoints
                 $"Unable to accept more than {state.Options.BatchLimit} items for this request.");
         }
 
-        _ = faults;
         return body;
     }
 
@@ -308,7 +307,8 @@ internal static class StoreEndpoints
             var (perPage, page, skip) = PageParams(request);
             var email = request.Query["email"].ToString();
             var role = request.Query["role"].ToString();
-            var desc = !string.Equals(request.Query["order"], "desc", StringComparison.OrdinalIgnoreCase) is false;
+            // Customers list ascending unless asked otherwise (products and orders default to descending).
+            var desc = string.Equals(request.Query["order"], "desc", StringComparison.OrdinalIgnoreCase);
             bool Filter(WooCustomer c) =>
                 (email.Length == 0 || string.Equals(c.Email, email, StringComparison.OrdinalIgnoreCase))
                 && (role is "" or "all" || c.Role == role);

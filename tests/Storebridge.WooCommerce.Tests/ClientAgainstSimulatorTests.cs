@@ -257,6 +257,26 @@ public sealed class ClientAgainstSimulatorTests
     }
 
     [Fact]
+    public async Task Variations_are_listed_created_and_updated()
+    {
+        await using var store = await Sandbox.StartStoreAsync();
+        using var services = Sandbox.Services(store, s => s.PageSize = 2);
+        var client = services.Client();
+        var parent = store.Stock(Sandbox.VariantSku)!.ProductId;
+        var before = await client.ListVariationsAsync(parent, cancellationToken: Ct).ToListAsync(Ct);
+
+        var created = await client.CreateVariationAsync(parent, new WooVariation { Sku = "NEW-VAR-1", RegularPrice = "19.99", ManageStock = true, StockQuantity = 4 }, Ct);
+        var updated = await client.UpdateVariationAsync(parent, created.Id!.Value, new WooVariation { SalePrice = "14.99" }, Ct);
+        var after = await client.ListVariationsAsync(parent, cancellationToken: Ct).ToListAsync(Ct);
+
+        Assert.Equal(Sandbox.Catalog.Items.Single(i => i.Variants.Any(v => v.Sku == Sandbox.VariantSku)).Variants.Count, before.Count);
+        Assert.Equal(parent, created.ParentId);
+        Assert.Equal("14.99", updated.Price);
+        Assert.Equal(before.Count + 1, after.Count);
+        Assert.Equal("14.99", (await client.GetVariationAsync(parent, created.Id.Value, Ct)).SalePrice);
+    }
+
+    [Fact]
     public async Task Stock_updates_reach_products_and_variations()
     {
         await using var store = await Sandbox.StartStoreAsync();
