@@ -183,6 +183,19 @@ public class ProtocolTests
     }
 
     [Fact]
+    public async Task Slow_batch_delays_long_lists_only()
+    {
+        await using var erp = await StartAsync(o => o.Faults = new ErpFaults { SlowBatch = new SlowBatchFault { MsPerRow = 1_000, MinRows = 10 } });
+        using var impatient = new HttpClient { BaseAddress = erp.Simulator.BaseUrl, Timeout = TimeSpan.FromSeconds(3) };
+        impatient.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", erp.Simulator.AuthorizationHeader);
+
+        var (shortList, _) = await erp.SendAsync(HttpMethod.Get, Resource("Item") + Query(("limit_page_length", "5")), client: impatient);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => erp.SendAsync(HttpMethod.Get, Resource("Item") + Query(("limit_page_length", "50")), client: impatient));
+
+        Assert.Equal(HttpStatusCode.OK, shortList);
+    }
+
+    [Fact]
     public async Task Admin_faults_reject_nonsense_and_keep_the_previous_settings()
     {
         await using var erp = await StartAsync();
