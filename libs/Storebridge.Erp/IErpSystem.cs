@@ -16,7 +16,10 @@ public interface IErpSystem
     /// <summary>Checks that the ERP answers and the credentials work.</summary>
     Task PingAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Items (with their variants and prices) changed after <paramref name="cursor"/>; null starts from the beginning.</summary>
+    /// <summary>
+    /// Items (with their variants and prices) changed after <paramref name="cursor"/>; null starts from the beginning.
+    /// Prices include customer-specific ones (<c>CustomerId</c> set); filter them out before publishing list prices.
+    /// </summary>
     Task<ErpChanges<Item>> GetItemChangesAsync(string? cursor, int maxItems = 50, CancellationToken cancellationToken = default);
 
     /// <summary>One item with variants and prices by SKU; a variant SKU returns its template item. Null when unknown.</summary>
