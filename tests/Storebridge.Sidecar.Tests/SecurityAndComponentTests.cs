@@ -79,6 +79,22 @@ public sealed class SecurityAndComponentTests
     }
 
     [Fact]
+    public async Task Missing_secrets_file_stops_start_unless_the_component_ignores_errors()
+    {
+        using var res = new TempResources();
+        var component = TempResources.Component("localsecrets", "secretstores.local.file", ("secretsFile", "no-such-file.json"));
+        var file = res.Write("secrets.yaml", component);
+
+        var ex = await Assert.ThrowsAsync<SidecarConfigException>(() => SidecarHost.StartAsync(res.Options("orders"), Ct));
+        Assert.Equal((file, "spec.metadata.secretsFile"), (ex.File, ex.Field));
+
+        res.Write("secrets.yaml", component.Replace("  type: secretstores.local.file\n", "  type: secretstores.local.file\n  ignoreErrors: true\n", StringComparison.Ordinal));
+        await using var host = await SidecarHost.StartAsync(res.Options("orders"), Ct);
+        using var http = Clients.Http(host);
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync("/v1.0/secrets/localsecrets/x", Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task Local_env_secret_store_reads_the_runtime_environment()
     {
         using var res = new TempResources();

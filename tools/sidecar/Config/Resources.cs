@@ -18,6 +18,9 @@ public sealed class SidecarConfigException(string file, string field, string pro
 /// <summary>A Dapr <c>Component</c> resource.</summary>
 internal sealed record ComponentSpec(string Name, string Type, string File, IReadOnlyDictionary<string, string> Metadata, IReadOnlyList<string> Scopes)
 {
+    /// <summary><c>spec.ignoreErrors</c>: a component that fails to initialise is skipped instead of stopping the runtime.</summary>
+    public bool IgnoreErrors { get; init; }
+
     public bool AppliesTo(string appId) => Scopes.Count == 0 || Scopes.Contains(appId, StringComparer.Ordinal);
 
     public string? Meta(string name) => Metadata.TryGetValue(name, out var value) ? value : null;
@@ -228,7 +231,7 @@ internal sealed class LoadedResources
             }
         }
 
-        return new ComponentSpec(name, type, file, metadata, scopes);
+        return new ComponentSpec(name, type, file, metadata, scopes) { IgnoreErrors = bool.TryParse(Scalar(spec, "ignoreErrors"), out var ignore) && ignore };
     }
 
     private static SubscriptionSpec ParseSubscription(string file, YamlMappingNode doc, IReadOnlyList<string> scopes)

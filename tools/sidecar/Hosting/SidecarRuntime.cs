@@ -32,7 +32,14 @@ internal sealed partial class SidecarRuntime
             }
             else if (component.Type.StartsWith("secretstores.", StringComparison.Ordinal))
             {
-                _secretStores[component.Name] = SecretStoreFactory.Create(component);
+                try
+                {
+                    _secretStores[component.Name] = SecretStoreFactory.Create(component);
+                }
+                catch (SidecarConfigException ex) when (component.IgnoreErrors)
+                {
+                    LogIgnored(logger, component.Name, ex.Message);
+                }
             }
             else if (component.Type == "bindings.cron")
             {
@@ -83,6 +90,9 @@ internal sealed partial class SidecarRuntime
 
     /// <summary>The Dapr key scheme: <c>appid||key</c>.</summary>
     public string StateKey(string key) => $"{AppId}||{key}";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Component '{Name}' failed to initialise and is skipped (spec.ignoreErrors): {Problem}")]
+    private static partial void LogIgnored(ILogger logger, string name, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Component '{Name}' of type {Type} is served by the local {Kind} store in {Path}")]
     private static partial void LogMapped(ILogger logger, string name, string type, string kind, string path);
