@@ -85,6 +85,29 @@ var writer = new WooStoreStockWriter(services.GetRequiredService<IWooCommerceCli
 var wooOptions = services.GetRequiredService<IWooCommerceClientFactory>().GetStore("web");
 Console.WriteLine($"Inventory benchmark: local runtime (SQLite state), {Environment.ProcessorCount} cores; store rate limit {wooOptions.RequestsPerSecond}/s burst {wooOptions.Burst}, batch limit {wooOptions.BatchLimit}");
 
+// ---- 0. the runtime's own ceiling: the same calls a reservation makes, without inventory logic --------------------
+if (args.Contains("--raw"))
+{
+    foreach (var (name, op) in new (string, Func<int, Task>)[]
+    {
+        ("GetState", i => dapr.GetStateAsync<string>("statestore", $"raw-{i % 500}", cancellationToken: ct)),
+        ("Transaction(1 upsert)", i => dapr.ExecuteStateTransactionAsync("statestore", [new StateTransactionRequest($"raw-{i % 500}", "{\"a\":1}"u8.ToArray(), StateOperationType.Upsert)], cancellationToken: ct)),
+        ("PublishEvent", i => dapr.PublishEventAsync("pubsub", "raw", new { i }, ct)),
+    })
+    {
+        var count = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(async w =>
+        {
+            while (clock.Elapsed.TotalSeconds < 2)
+            {
+                await op(Interlocked.Increment(ref count));
+            }
+        }));
+        Console.WriteLine($"0. runtime {name}: {count / clock.Elapsed.TotalSeconds:F0}/s (32 concurrent)");
+    }
+}
+
 // ---- 1. reservations/s -------------------------------------------------------------------------------------------
 const int ReserveSkus = 2_000;
 await ingest.ApplyAsync([.. Enumerable.Range(0, ReserveSkus).Select(i => new ErpStockLevel($"R-{i:D4}", "wh-a", 1_000_000, 0, time.GetUtcNow()))], ct);

@@ -237,6 +237,7 @@ internal sealed class InventoryParts : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StorePublisher.StopAsync(CancellationToken.None);
+        await Publisher.DisposeAsync();
         StorePublisher.Dispose();
         Dapr.Dispose();
         await Sidecar.DisposeAsync();

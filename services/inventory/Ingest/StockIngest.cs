@@ -35,7 +35,7 @@ public sealed partial class StockIngest(
             var (changes, newSkus) = await ApplyChunkAsync(chunk, cancellationToken);
             changed += changes.Count;
             created.AddRange(newSkus);
-            await publisher.AnnounceAsync(changes, cancellationToken);
+            publisher.Announce(changes);
         }
 
         if (created.Count > 0)

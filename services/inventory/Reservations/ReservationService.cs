@@ -38,13 +38,14 @@ public sealed partial class ReservationService(
         var holdFor = command.HoldFor ?? rules.Options.DefaultHold;
         for (var attempt = 1; ; attempt++)
         {
-            var existing = await state.GetAsync<ReservationRecord>(InventoryState.ReservationKey(command.OrderRef), cancellationToken);
+            // One read for the reservation and its SKUs: the common case (a new order) needs both.
+            var (existing, docs) = await state.GetManyAsync<ReservationRecord, SkuStock>(
+                InventoryState.ReservationKey(command.OrderRef), [.. requested.Select(l => InventoryState.SkuKey(l.Sku))], cancellationToken);
             if (existing.Value is { } found)
             {
                 return new ReserveOutcome(SameRequest(found, command.StoreId, requested), []);
             }
 
-            var docs = await state.GetManyAsync<SkuStock>([.. requested.Select(l => InventoryState.SkuKey(l.Sku))], cancellationToken);
             var unknown = requested.Where((_, i) => docs[i].Value is null).Select(l => l.Sku).ToList();
             if (unknown.Count > 0)
             {
@@ -96,8 +97,8 @@ public sealed partial class ReservationService(
             if (await state.TryWriteAsync(writes, cancellationToken))
             {
                 LogReserved(logger, command.OrderRef, command.StoreId, record.Lines.Count, attempt);
-                await publisher.AnnounceAsync(changes, cancellationToken);
-                await publisher.PublishAsync(Topics.InventoryReserved, new StockReserved { Reservation = record.ToContract(), OccurredAt = Timestamp.FromDateTimeOffset(now) }, cancellationToken);
+                publisher.Announce(changes);
+                publisher.Publish(Topics.InventoryReserved, new StockReserved { Reservation = record.ToContract(), OccurredAt = Timestamp.FromDateTimeOffset(now) });
                 return new ReserveOutcome(record, []);
             }
 
@@ -146,7 +147,7 @@ public sealed partial class ReservationService(
             if (await state.TryWriteAsync(writes, cancellationToken))
             {
                 LogCommitted(logger, orderRef, record.ErpSalesOrderId);
-                await publisher.PublishAsync(Topics.InventoryReservationCommitted, new ReservationCommitted { Reservation = record.ToContract(), OccurredAt = Timestamp.FromDateTimeOffset(now) }, cancellationToken);
+                publisher.Publish(Topics.InventoryReservationCommitted, new ReservationCommitted { Reservation = record.ToContract(), OccurredAt = Timestamp.FromDateTimeOffset(now) });
                 return record;
             }
 
@@ -198,15 +199,15 @@ public sealed partial class ReservationService(
             if (await state.TryWriteAsync(writes, cancellationToken))
             {
                 LogClosed(logger, orderRef, closeAs);
-                await publisher.AnnounceAsync(changes, cancellationToken);
+                publisher.Announce(changes);
                 var occurred = Timestamp.FromDateTimeOffset(now);
                 if (closeAs == ReservationStatus.Expired)
                 {
-                    await publisher.PublishAsync(Topics.InventoryReservationExpired, new ReservationExpired { Reservation = record.ToContract(), OccurredAt = occurred }, cancellationToken);
+                    publisher.Publish(Topics.InventoryReservationExpired, new ReservationExpired { Reservation = record.ToContract(), OccurredAt = occurred });
                 }
                 else
                 {
-                    await publisher.PublishAsync(Topics.InventoryReservationReleased, new ReservationReleased { Reservation = record.ToContract(), Reason = reason ?? "", OccurredAt = occurred }, cancellationToken);
+                    publisher.Publish(Topics.InventoryReservationReleased, new ReservationReleased { Reservation = record.ToContract(), Reason = reason ?? "", OccurredAt = occurred });
                 }
 
                 return record;

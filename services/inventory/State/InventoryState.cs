@@ -60,7 +60,22 @@ public sealed class InventoryState(DaprClient dapr, IOptions<InventoryOptions> o
     }
 
     /// <summary>Reads many documents and their ETags, in the order of <paramref name="keys"/>.</summary>
-    public async Task<List<Versioned<T>>> GetManyAsync<T>(IReadOnlyList<string> keys, CancellationToken cancellationToken) where T : class
+    public async Task<List<Versioned<T>>> GetManyAsync<T>(IReadOnlyList<string> keys, CancellationToken cancellationToken) where T : class =>
+        [.. (await GetRawAsync(keys, cancellationToken)).Select(Parse<T>)];
+
+    /// <summary>
+    /// Reads one document of one type and many of another in a single runtime call (a reservation and its SKUs).
+    /// </summary>
+    public async Task<(Versioned<TFirst> First, List<Versioned<TRest>> Others)> GetManyAsync<TFirst, TRest>(
+        string firstKey, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+        where TFirst : class
+        where TRest : class
+    {
+        var raw = await GetRawAsync([firstKey, .. keys], cancellationToken);
+        return (Parse<TFirst>(raw[0]), [.. raw.Skip(1).Select(Parse<TRest>)]);
+    }
+
+    private async Task<List<(string Key, string? Json, string? ETag)>> GetRawAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         if (keys.Count == 0)
         {
@@ -68,11 +83,19 @@ public sealed class InventoryState(DaprClient dapr, IOptions<InventoryOptions> o
         }
 
         var items = await dapr.GetBulkStateAsync(Store, keys, parallelism: 0, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var byKey = items.ToDictionary(i => i.Key, StringComparer.Ordinal);
+        var byKey = new Dictionary<string, BulkStateItem>(StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            byKey[item.Key] = item;
+        }
+
         return [.. keys.Select(k => byKey.TryGetValue(k, out var item) && !string.IsNullOrEmpty(item.Value)
-            ? new Versioned<T>(k, Deserialize<T>(item.Value), string.IsNullOrEmpty(item.ETag) ? null : item.ETag)
-            : new Versioned<T>(k, null, null))];
+            ? (k, (string?)item.Value, string.IsNullOrEmpty(item.ETag) ? null : item.ETag)
+            : (k, null, null))];
     }
+
+    private static Versioned<T> Parse<T>((string Key, string? Json, string? ETag) raw) where T : class =>
+        new(raw.Key, Deserialize<T>(raw.Json), raw.ETag);
 
     /// <summary>
     /// Writes everything or nothing. Returns false when another writer got there first (an ETag no longer matches, or
