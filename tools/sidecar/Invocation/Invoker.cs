@@ -80,16 +80,70 @@ internal sealed partial class Invoker(SidecarRuntime runtime, AppChannel app, IL
             return;
         }
 
-        using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), target);
+        // Retries of the Resiliency policy for the app (targets.apps.<id>.retry) apply where the app is called:
+        // only a refused connection is retried (the request never reached the app), with the body replayed.
+        var policy = self && runtime.Resources.Resiliency.Apps.TryGetValue(runtime.AppId, out var policyName)
+            && runtime.Resources.Resiliency.Retries.TryGetValue(policyName, out var retryPolicy) ? retryPolicy : null;
+        var hasBody = context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0;
+        if (policy is not null && hasBody)
+        {
+            context.Request.EnableBuffering();
+        }
+
+        HttpResponseMessage response;
+        for (var attempt = 1; ; attempt++)
+        {
+            using var request = BuildForward(context, target, self, hasBody);
+            try
+            {
+                response = await (self ? app.Http : RuntimeHttp).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted).ConfigureAwait(false);
+                break;
+            }
+            catch (HttpRequestException ex) when (policy is not null && ex.HttpRequestError == HttpRequestError.ConnectionError && !policy.Exhausted(attempt))
+            {
+                await Task.Delay(policy.DelayFor(attempt), runtime.Time, context.RequestAborted).ConfigureAwait(false);
+                if (hasBody)
+                {
+                    context.Request.Body.Position = 0;
+                }
+            }
+            catch (HttpRequestException ex)
+            {
+                LogInvokeFailed(logger, appId, method, ex.Message);
+                await ApiErrors.WriteAsync(context, 500, "ERR_DIRECT_INVOKE", $"failed to invoke, id: {appId}, err: {ex.Message}").ConfigureAwait(false);
+                return;
+            }
+        }
+
+        using (response)
+        {
+            context.Response.StatusCode = (int)response.StatusCode;
+            foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
+            {
+                if (!HopHeaders.Contains(name))
+                {
+                    context.Response.Headers[name] = values.ToArray();
+                }
+            }
+
+            await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    private HttpClient RuntimeHttp => app.Http;
+
+    private HttpRequestMessage BuildForward(HttpContext context, Uri target, bool self, bool hasBody)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), target);
         if (self)
         {
             request.Version = app.HttpVersionForApp;
             request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
         }
 
-        if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+        if (hasBody)
         {
-            request.Content = new StreamContent(context.Request.Body);
+            request.Content = new StreamContent(new NonClosingStream(context.Request.Body));
         }
 
         foreach (var (name, values) in context.Request.Headers)
@@ -114,34 +168,43 @@ internal sealed partial class Invoker(SidecarRuntime runtime, AppChannel app, IL
             request.Headers.TryAddWithoutValidation("dapr-callee-app-id", runtime.AppId);
         }
 
-        HttpResponseMessage response;
-        try
-        {
-            response = await (self ? app.Http : RuntimeHttp).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (HttpRequestException ex)
-        {
-            LogInvokeFailed(logger, appId, method, ex.Message);
-            await ApiErrors.WriteAsync(context, 500, "ERR_DIRECT_INVOKE", $"failed to invoke, id: {appId}, err: {ex.Message}").ConfigureAwait(false);
-            return;
-        }
-
-        using (response)
-        {
-            context.Response.StatusCode = (int)response.StatusCode;
-            foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
-            {
-                if (!HopHeaders.Contains(name))
-                {
-                    context.Response.Headers[name] = values.ToArray();
-                }
-            }
-
-            await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
-        }
+        return request;
     }
 
-    private HttpClient RuntimeHttp => app.Http;
+    /// <summary>Keeps the incoming body open when a forwarded request is disposed, so a retry can replay it.</summary>
+    private sealed class NonClosingStream(Stream inner) : Stream
+    {
+        public override bool CanRead => inner.CanRead;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            // The request body belongs to ASP.NET Core.
+        }
+    }
 
     // ------------------------------------------------------------------ gRPC InvokeService
 
