@@ -268,7 +268,7 @@ internal sealed partial class StoreState
         if (customer is { Kind: SeedCustomerKind.Business })
         {
             var list = customer.Currency == _options.Currency ? customer.PriceList : SandboxCatalog.PriceLists.Wholesale;
-            price = _catalog.FindPrice(sku, list, customer.Id)?.Rate ?? listPrice;
+            price = FindPrice(sku, list, customer.Id) ?? listPrice;
         }
 
         return (productId, variationId, name, sku, price, variation?.TaxClass ?? product.TaxClass ?? "");

@@ -25,6 +25,7 @@ internal sealed partial class StoreState
     private readonly Dictionary<long, SeedCustomer> _seedCustomers = [];
     private readonly Dictionary<long, WebhookRecord> _webhooks = [];
     private readonly Dictionary<string, long> _categoryIds = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Sku, string PriceList, string CustomerId), decimal> _prices;
     private long _nextPostId = 100;
     private long _nextCommentId = 1;
     private long _nextCustomerId = 2;
@@ -36,6 +37,10 @@ internal sealed partial class StoreState
         _options = options;
         _time = options.TimeProvider;
         _catalog = catalog;
+        // SandboxData.FindPrice scans every price; the Large catalog has tens of thousands, so index them once.
+        _prices = catalog.Prices
+            .GroupBy(p => (p.Sku, p.PriceList, p.CustomerId ?? ""))
+            .ToDictionary(g => g.Key, g => g.First().Rate);
         Seed();
     }
 
@@ -196,7 +201,13 @@ internal sealed partial class StoreState
     }
 
     private string RetailPrice(string sku) =>
-        (_catalog.FindPrice(sku, SandboxCatalog.PriceLists.Retail)?.Rate ?? 10m).ToString("0.00", CultureInfo.InvariantCulture);
+        (FindPrice(sku, SandboxCatalog.PriceLists.Retail, null) ?? 10m).ToString("0.00", CultureInfo.InvariantCulture);
+
+    /// <summary>The customer's own price in a list, else the list price (same rule as <see cref="SandboxData.FindPrice"/>).</summary>
+    private decimal? FindPrice(string sku, string priceList, string? customerId) =>
+        customerId is not null && _prices.TryGetValue((sku, priceList, customerId), out var own) ? own
+        : _prices.TryGetValue((sku, priceList, ""), out var list) ? list
+        : null;
 
     private static string WooTaxClass(string seedClass) => seedClass == "standard" ? "" : seedClass;
 
