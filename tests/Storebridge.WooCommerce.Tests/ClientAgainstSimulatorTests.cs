@@ -1,4 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Polly.CircuitBreaker;
 using Storebridge.Sandbox.Store;
@@ -232,6 +235,29 @@ public sealed class ClientAgainstSimulatorTests
         using var services = Sandbox.Services(store, s => s.AuthMode = WooAuthMode.QueryString);
 
         Assert.Empty(await services.Client().ListWebhooksAsync(Ct));
+    }
+
+    [Theory]
+    [InlineData(WooAuthMode.QueryString)]
+    [InlineData(WooAuthMode.Basic)]
+    [InlineData(WooAuthMode.OAuth1HmacSha256)]
+    public async Task Credentials_never_reach_the_logs_even_when_calls_fail_and_retry(WooAuthMode mode)
+    {
+        await using var store = await Sandbox.StartStoreAsync();
+        using var services = Sandbox.Services(store, s => s.AuthMode = mode, more: s => s.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddFakeLogging()));
+        store.SetFaults(new FaultSettings { FailNextRequests = 1, ThrottleNextRequests = 1, RetryAfterSeconds = 0 });
+
+        await services.Client().ListWebhooksAsync(Ct);
+        await Assert.ThrowsAsync<WooApiException>(() => services.Client().GetOrderAsync(424242, Ct));
+
+        var logs = services.GetRequiredService<FakeLogCollector>().GetSnapshot();
+        Assert.NotEmpty(logs);
+        Assert.All(logs, record =>
+        {
+            Assert.DoesNotContain(store.Options.ConsumerSecret, record.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("consumer_secret", record.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("oauth_signature", record.Message, StringComparison.Ordinal);
+        });
     }
 
     [Fact]

@@ -19,10 +19,11 @@ internal static class Sandbox
         return StoreSimulator.StartAsync(options, TestContext.Current.CancellationToken);
     }
 
-    public static ServiceProvider Services(StoreSimulator store, Action<WooStoreOptions>? configure = null, TimeProvider? time = null)
+    public static ServiceProvider Services(StoreSimulator store, Action<WooStoreOptions>? configure = null, TimeProvider? time = null, Action<IServiceCollection>? more = null)
     {
         var services = new ServiceCollection();
         services.AddLogging();
+        more?.Invoke(services);
         if (time is not null)
         {
             services.AddSingleton(time);
