@@ -39,8 +39,9 @@ public sealed class DaprApp<TEntryPoint> : IAsyncDisposable where TEntryPoint : 
         var sidecar = await SidecarHost.StartAsync(new SidecarOptions
         {
             AppId = appId,
-            // HTTP/1.1 public port until the runtime speaks h2c to the app port (docs/decisions/0003).
-            AppPort = service.Address.Port,
+            // The app port speaks HTTP/2 only, as on a cluster with app-protocol h2c (docs/decisions/0003).
+            AppPort = service.AppAddress.Port,
+            AppProtocol = "h2c",
             HttpPort = httpPort,
             GrpcPort = grpcPort,
             ResourcesPaths = [resources.Directory],

@@ -6,14 +6,13 @@ using Storebridge.Sidecar.Api;
 using Storebridge.Sidecar.Bindings;
 using Storebridge.Sidecar.Invocation;
 using Storebridge.Sidecar.PubSub;
+using Storebridge.Sidecar.Workflows;
 
 namespace Storebridge.Sidecar.Hosting;
 
 /// <summary>
-/// The one place that composes the runtime's gRPC and HTTP surface on Kestrel (HTTP/2 cleartext on the gRPC port).
-/// Adding the durable workflow backend (tools/sidecar-workflows) is two lines here:
-/// <c>services.AddWorkflowBackend(...)</c> in <see cref="AddSidecarServices"/> and
-/// <c>endpoints.MapWorkflowBackend()</c> in <see cref="MapSidecarEndpoints"/>.
+/// The one place that composes the runtime's gRPC and HTTP surface on Kestrel (HTTP/2 cleartext on the gRPC port):
+/// the Dapr API, the HTTP API and the durable workflow backend (tools/sidecar-workflows).
 /// </summary>
 internal static class SidecarComposition
 {
@@ -36,7 +35,14 @@ internal static class SidecarComposition
         services.AddGrpc(o => o.MaxReceiveMessageSize = 64 * 1024 * 1024);
         services.AddHostedService<DeliveryService>();
         services.AddHostedService<CronBindingService>();
-        // Workflow backend goes here: services.AddWorkflowBackend(...);
+        // Workflows live next to the state store, in their own file so their commits never queue behind state writes;
+        // rows are scoped by app id, so every runtime of a multi-app run shares it.
+        services.AddWorkflowBackend(workflows =>
+        {
+            workflows.DatabasePath = Path.Combine(runtime.Options.DataDir, "workflows.db");
+            workflows.AppId = runtime.AppId;
+            workflows.TimeProvider = runtime.Time;
+        });
     }
 
     public static void UseSidecarMiddleware(IApplicationBuilder app, SidecarRuntime runtime)
@@ -72,7 +78,7 @@ internal static class SidecarComposition
     {
         endpoints.MapGrpcService<DaprGrpcService>();
         HttpApi.Map(endpoints);
-        // Workflow backend goes here: endpoints.MapWorkflowBackend();
+        endpoints.MapWorkflowBackend();
     }
 
     private static bool IsGrpc(HttpContext context) =>
