@@ -107,7 +107,9 @@ internal sealed partial class FaultController(int seed, TimeProvider time)
             }
 
             var rate = _settings.ErrorRate;
-            if (_settings.RouteErrorRates.TryGetValue($"{method} {route}", out var routeRate))
+            // "GET_orders" is accepted too: a configuration key from the command line cannot easily hold a space.
+            if (_settings.RouteErrorRates.TryGetValue($"{method} {route}", out var routeRate)
+                || _settings.RouteErrorRates.TryGetValue($"{method}_{route}", out routeRate))
             {
                 rate = Math.Max(rate, routeRate);
             }

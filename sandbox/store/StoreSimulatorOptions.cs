@@ -77,7 +77,7 @@ public sealed class FaultSettings
     public double ErrorRate { get; set; }
 
     /// <summary>Share of calls answered 500 per route, keyed "METHOD path" with ids as {id}
-    /// (e.g. "POST orders/{id}/notes", "GET orders", "POST products/batch").</summary>
+    /// (e.g. "POST orders/{id}/notes", "GET orders", "POST products/batch"; "GET_orders" also works, for the command line).</summary>
     public Dictionary<string, double> RouteErrorRates { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The next N REST calls answer 500 (deterministic, for tests).</summary>
