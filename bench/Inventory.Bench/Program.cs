@@ -111,6 +111,17 @@ if (args.Contains("--raw"))
 // ---- 1. reservations/s -------------------------------------------------------------------------------------------
 const int ReserveSkus = 2_000;
 await ingest.ApplyAsync([.. Enumerable.Range(0, ReserveSkus).Select(i => new ErpStockLevel($"R-{i:D4}", "wh-a", 1_000_000, 0, time.GetUtcNow()))], ct);
+var stateConflicts = 0L;
+using var meters = new System.Diagnostics.Metrics.MeterListener();
+meters.InstrumentPublished = (instrument, listener) =>
+{
+    if (instrument.Meter.Name == InventoryMetrics.MeterName && instrument.Name == "storebridge.inventory.state_conflicts")
+    {
+        listener.EnableMeasurementEvents(instrument);
+    }
+};
+meters.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref stateConflicts, value));
+meters.Start();
 var workers = 32;
 var latencies = new ConcurrentBag<double>();
 var reserved = 0;
@@ -143,7 +154,7 @@ await Task.WhenAll(Enumerable.Range(0, workers).Select(async w =>
 var elapsed = deadline.Elapsed.TotalSeconds;
 var sorted = latencies.Order().ToArray();
 Console.WriteLine($"1. Reservations: {reserved} in {elapsed:F1} s = {reserved / elapsed:F0}/s ({workers} concurrent callers, {ReserveSkus} SKUs, 1-2 lines each, ReservationService -> Dapr gRPC state API); " +
-                  $"latency p50 {Percentile(sorted, 0.50):F1} ms p99 {Percentile(sorted, 0.99):F1} ms; gave up on contention: {conflicts}");
+                  $"latency p50 {Percentile(sorted, 0.50):F1} ms p99 {Percentile(sorted, 0.99):F1} ms; ETag conflicts retried: {Interlocked.Read(ref stateConflicts)}, gave up: {conflicts}");
 
 // ---- 2. store API calls for 10,000 SKU changes ---------------------------------------------------------------------
 using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);

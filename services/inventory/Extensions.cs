@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Storebridge.Erp;
+using Storebridge.Erp.ErpNext;
 using Storebridge.Inventory.Domain;
 using Storebridge.Inventory.Ingest;
 using Storebridge.Inventory.Publishing;
@@ -27,8 +29,16 @@ public static class Extensions
 
         services.AddWooCommerce(builder.Configuration.GetSection("WooCommerce"));
         services.TryAddSingleton<IStoreStockWriter, WooStoreStockWriter>();
-        services.AddHttpClient<FrappeBinStockFeed>();
-        services.TryAddSingleton<IErpStockFeed>(sp => sp.GetRequiredService<FrappeBinStockFeed>());
+        // The ERP is optional: without Storebridge:Erp:BaseUrl stock arrives only as erp.stock-changed events.
+        if (builder.Configuration.GetSection(ErpNextOptions.SectionName)["BaseUrl"] is { Length: > 0 })
+        {
+            services.AddErpNext(builder.Configuration);
+            services.TryAddSingleton<IErpStockFeed, ErpSystemStockFeed>();
+        }
+        else
+        {
+            services.TryAddSingleton<IErpStockFeed, NoErpStockFeed>();
+        }
 
         services.AddSingleton<StorePublisher>();
         services.AddHostedService(sp => sp.GetRequiredService<StorePublisher>());

@@ -32,18 +32,18 @@ public sealed class StateLogicTests : IAsyncLifetime
         await ReserveAsync("order-1", "SKU-1", 4, TimeSpan.FromMinutes(10));
 
         _parts.Time.Advance(TimeSpan.FromMinutes(9));
-        Assert.Equal(0, await _parts.Sweeper.SweepOnceAsync(Ct));
+        Assert.Equal(0, (await _parts.Sweeper.SweepOnceAsync(Ct)).Expired);
         Assert.Equal(6, await _parts.AvailableAsync("SKU-1", "web"));
 
         _parts.Time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal(1, await _parts.Sweeper.SweepOnceAsync(Ct));
+        Assert.Equal(1, (await _parts.Sweeper.SweepOnceAsync(Ct)).Expired);
 
         var record = await _parts.State.GetAsync<ReservationRecord>(InventoryState.ReservationKey("order-1"), Ct);
         Assert.Equal(ReservationStatus.Expired, record.Value!.Status);
         var stock = await _parts.State.GetAsync<SkuStock>(InventoryState.SkuKey("SKU-1"), Ct);
         Assert.Empty(stock.Value!.Holds);
         Assert.Equal(10, await _parts.AvailableAsync("SKU-1", "web"));
-        Assert.Equal(0, await _parts.Sweeper.SweepOnceAsync(Ct));
+        Assert.Equal(0, (await _parts.Sweeper.SweepOnceAsync(Ct)).Expired);
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class StateLogicTests : IAsyncLifetime
 
         _parts.Time.Advance(TimeSpan.FromHours(1));
 
-        Assert.Equal(0, await _parts.Sweeper.SweepOnceAsync(Ct));
+        Assert.Equal(0, (await _parts.Sweeper.SweepOnceAsync(Ct)).Expired);
         Assert.Equal(6, await _parts.AvailableAsync("SKU-1", "web"));
     }
 
@@ -86,12 +86,13 @@ public sealed class StateLogicTests : IAsyncLifetime
     [Fact]
     public async Task Erp_poll_resumes_from_the_cursor_kept_in_state()
     {
-        var feed = new ScriptedFeed(_parts.Time);
+        var feed = _parts.Erp;
         var poller = new ErpStockPoller(feed, _parts.Ingest, _parts.State, _parts.Rules, _parts.Time, Microsoft.Extensions.Logging.Abstractions.NullLogger<ErpStockPoller>.Instance);
         feed.Add("SKU-1", 5);
         feed.Add("SKU-2", 7);
 
         Assert.Equal(2, await poller.PollOnceAsync(Ct));
+        _parts.Time.Advance(TimeSpan.FromSeconds(1));
         feed.Add("SKU-1", 3);
         Assert.Equal(1, await poller.PollOnceAsync(Ct));
 
@@ -100,23 +101,25 @@ public sealed class StateLogicTests : IAsyncLifetime
         Assert.Equal(7, await _parts.AvailableAsync("SKU-2", "web"));
     }
 
-    /// <summary>A feed whose changes are appended by the test; the cursor is the index of the next change.</summary>
-    private sealed class ScriptedFeed(TimeProvider time) : IErpStockFeed
+    [Fact]
+    public async Task Committed_hold_the_change_feed_never_covers_is_settled_by_a_direct_erp_read()
     {
-        private readonly List<ErpStockLevel> _changes = [];
+        // The ERP reserved the order's units before our commit, and the Bin then never changes again.
+        _parts.Erp.Add("SKU-1", 10);
+        await _parts.StockAsync("SKU-1", "wh-a", 10);
+        await ReserveAsync("order-1", "SKU-1", 4);
+        _parts.Erp.Add("SKU-1", 10, erpReserved: 4);
+        _parts.Time.Advance(TimeSpan.FromSeconds(1));
+        await _parts.Reservations.CommitAsync("order-1", "SO-1", Ct);
+        Assert.Equal(6, await _parts.AvailableAsync("SKU-1", "web"));
 
-        public List<string?> CursorsSeen { get; } = [];
+        _parts.Time.Advance(_parts.Options.CommitRefreshAfter);
+        var result = await _parts.Sweeper.SweepOnceAsync(Ct);
 
-        public bool IsConfigured => true;
-
-        public void Add(string sku, long onHand) => _changes.Add(new ErpStockLevel(sku, "wh-a", onHand, 0, time.GetUtcNow().AddTicks(_changes.Count)));
-
-        public Task<ErpStockPage> ReadChangesAsync(string? cursor, CancellationToken cancellationToken)
-        {
-            CursorsSeen.Add(cursor);
-            var from = cursor is null ? 0 : int.Parse(cursor, System.Globalization.CultureInfo.InvariantCulture);
-            var page = _changes.Skip(from).ToList();
-            return Task.FromResult(new ErpStockPage(page, _changes.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), HasMore: false));
-        }
+        Assert.Equal(1, result.Refreshed);
+        var stock = await _parts.State.GetAsync<SkuStock>(InventoryState.SkuKey("SKU-1"), Ct);
+        Assert.Empty(stock.Value!.Holds);
+        Assert.Equal(4, stock.Value.Warehouses["wh-a"].ErpReserved);
+        Assert.Equal(6, await _parts.AvailableAsync("SKU-1", "web"));
     }
 }

@@ -184,7 +184,8 @@ internal sealed class InventoryParts : IAsyncDisposable
         Publisher = new AvailabilityPublisher(Dapr, Queue, Time, NullLogger<AvailabilityPublisher>.Instance);
         Reservations = new ReservationService(State, Rules, Publisher, Time, NullLogger<ReservationService>.Instance);
         Ingest = new StockIngest(State, Rules, Publisher, Time, NullLogger<StockIngest>.Instance);
-        Sweeper = new ExpirySweeper(State, Reservations, Rules, Time, NullLogger<ExpirySweeper>.Instance);
+        Erp = new ScriptedErpFeed(Time);
+        Sweeper = new ExpirySweeper(State, Reservations, Ingest, Erp, Rules, Time, NullLogger<ExpirySweeper>.Instance);
         Writer = writer;
         StorePublisher = new StorePublisher(Queue, State, Rules, writer, Time, NullLogger<StorePublisher>.Instance);
         Republish = new RepublishService(State, Rules, Queue, Time);
@@ -211,6 +212,9 @@ internal sealed class InventoryParts : IAsyncDisposable
     public StockIngest Ingest { get; }
 
     public ExpirySweeper Sweeper { get; }
+
+    /// <summary>The ERP as the sweeper and poller see it.</summary>
+    public ScriptedErpFeed Erp { get; }
 
     public RecordingStoreWriter Writer { get; }
 
@@ -241,6 +245,39 @@ internal sealed class InventoryParts : IAsyncDisposable
         StorePublisher.Dispose();
         Dapr.Dispose();
         await Sidecar.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// An ERP feed scripted by the test: changes are appended (the cursor is the index of the next one) and the current
+/// level of each SKU is what the latest change said.
+/// </summary>
+internal sealed class ScriptedErpFeed(TimeProvider time) : IErpStockFeed
+{
+    private readonly List<ErpStockLevel> _changes = [];
+
+    public List<string?> CursorsSeen { get; } = [];
+
+    public bool IsConfigured => true;
+
+    public void Add(string sku, long onHand, long erpReserved = 0, string warehouse = "wh-a") =>
+        _changes.Add(new ErpStockLevel(sku, warehouse, onHand, erpReserved, time.GetUtcNow()));
+
+    public Task<ErpStockPage> ReadChangesAsync(string? cursor, CancellationToken cancellationToken)
+    {
+        CursorsSeen.Add(cursor);
+        var from = cursor is null ? 0 : int.Parse(cursor, System.Globalization.CultureInfo.InvariantCulture);
+        var asOf = time.GetUtcNow();
+        var page = _changes.Skip(from).Select(l => l with { AsOf = asOf }).ToList();
+        return Task.FromResult(new ErpStockPage(page, _changes.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), HasMore: false));
+    }
+
+    public Task<IReadOnlyList<ErpStockLevel>> ReadLevelsAsync(IReadOnlyCollection<string> skus, CancellationToken cancellationToken)
+    {
+        var asOf = time.GetUtcNow();
+        IReadOnlyList<ErpStockLevel> levels = [.. _changes.Where(l => skus.Contains(l.Sku))
+            .GroupBy(l => (l.Sku, l.WarehouseId)).Select(g => g.Last() with { AsOf = asOf })];
+        return Task.FromResult(levels);
     }
 }
 

@@ -32,17 +32,14 @@ public sealed class InventoryOptions
     /// <summary>How often expired reservations are swept (0 disables the sweep).</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often the ERP is polled for stock changes (0 disables polling).</summary>
-    public TimeSpan ErpPollInterval { get; set; } = TimeSpan.Zero;
+    /// <summary>How often the ERP (<c>Storebridge:Erp</c>) is polled for stock changes (0 disables polling).</summary>
+    public TimeSpan ErpPollInterval { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Base address of the ERPNext/Frappe REST API to poll (<c>Bin</c> documents).</summary>
-    public Uri? ErpBaseUrl { get; set; }
-
-    /// <summary>ERPNext API key and secret (<c>Authorization: token key:secret</c>); from the secret store in deployments.</summary>
-    public string? ErpApiKey { get; set; }
-
-    /// <summary>ERPNext API secret.</summary>
-    public string? ErpApiSecret { get; set; }
+    /// <summary>
+    /// Committed holds not yet covered by an ERP snapshot after this long get a direct read of their SKUs' levels at
+    /// the next sweep (the change feed only returns rows that change again).
+    /// </summary>
+    public TimeSpan CommitRefreshAfter { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long changes for a store are gathered before they are pushed (coalescing window).</summary>
     public TimeSpan PublishWindow { get; set; } = TimeSpan.FromMilliseconds(100);

@@ -9,14 +9,29 @@ namespace Storebridge.Inventory.Ingest;
 public sealed record ErpStockPage(IReadOnlyList<ErpStockLevel> Levels, string? NextCursor, bool HasMore);
 
 /// <summary>
-/// The ERP's stock change feed as the inventory needs it. A small seam of this service: the shared ERP system API
-/// (<c>libs/Storebridge.Erp</c>) can implement it once it exists.
+/// The ERP's stock as the inventory needs it: a change feed and a direct read. A small seam of this service so the
+/// state logic can be tested without an ERP; production uses <see cref="ErpSystemStockFeed"/>.
 /// </summary>
 public interface IErpStockFeed
 {
-    /// <summary>Whether a feed is configured.</summary>
+    /// <summary>Whether an ERP is configured.</summary>
     bool IsConfigured { get; }
 
     /// <summary>Stock levels changed since <paramref name="cursor"/> (null: everything).</summary>
     Task<ErpStockPage> ReadChangesAsync(string? cursor, CancellationToken cancellationToken);
+
+    /// <summary>The current levels of some SKUs, stamped with a time no earlier than the read began.</summary>
+    Task<IReadOnlyList<ErpStockLevel>> ReadLevelsAsync(IReadOnlyCollection<string> skus, CancellationToken cancellationToken);
+}
+
+/// <summary>No ERP configured: nothing to poll (stock then arrives only as <c>erp.stock-changed</c> events).</summary>
+internal sealed class NoErpStockFeed : IErpStockFeed
+{
+    public bool IsConfigured => false;
+
+    public Task<ErpStockPage> ReadChangesAsync(string? cursor, CancellationToken cancellationToken) =>
+        Task.FromResult(new ErpStockPage([], cursor, HasMore: false));
+
+    public Task<IReadOnlyList<ErpStockLevel>> ReadLevelsAsync(IReadOnlyCollection<string> skus, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ErpStockLevel>>([]);
 }

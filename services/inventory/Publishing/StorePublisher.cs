@@ -103,6 +103,8 @@ public sealed partial class StorePublisher(
             try
             {
                 failed = items.Count == 0 ? [] : await writer.PushAsync(lane.StoreId, items, cancellationToken);
+                InventoryMetrics.StorePushes.Add(1);
+                InventoryMetrics.StorePushItems.Add(items.Count);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -4,31 +4,40 @@ using Storebridge.Inventory.State;
 
 namespace Storebridge.Inventory.Reservations;
 
+/// <summary>What one sweep did.</summary>
+/// <param name="Expired">Reservations expired.</param>
+/// <param name="Refreshed">SKUs whose ERP levels were read again for committed holds.</param>
+public sealed record SweepResult(int Expired, int Refreshed);
+
 /// <summary>
-/// Writes off reservations that were never committed. Availability already ignores an expired hold the moment it
+/// Writes off reservations that were never committed, and asks the ERP again about SKUs whose committed holds no
+/// snapshot has covered yet (see docs/decisions/0051). Availability already ignores an expired hold the moment it
 /// expires; the sweep makes it final (status Expired, hold removed, events published). Driven by
 /// <see cref="TimeProvider"/> so tests can move time.
 /// </summary>
 public sealed partial class ExpirySweeper(
     InventoryState state,
     ReservationService reservations,
+    StockIngest ingest,
+    IErpStockFeed erp,
     StockRules rules,
     TimeProvider time,
     ILogger<ExpirySweeper> logger) : BackgroundService
 {
     private const int ChunkSize = 100;
 
-    /// <summary>Expires every held reservation past its time; returns how many were expired.</summary>
-    public async Task<int> SweepOnceAsync(CancellationToken cancellationToken)
+    /// <summary>Expires every held reservation past its time and refreshes SKUs with long-uncovered committed holds.</summary>
+    public async Task<SweepResult> SweepOnceAsync(CancellationToken cancellationToken)
     {
         var catalog = await state.GetAsync<SkuCatalog>(InventoryState.CatalogKey, cancellationToken);
         if (catalog.Value is null)
         {
-            return 0;
+            return new SweepResult(0, 0);
         }
 
         var now = time.GetUtcNow();
         var due = new HashSet<string>(StringComparer.Ordinal);
+        var uncovered = new List<string>();
         foreach (var chunk in catalog.Value.Skus.Chunk(ChunkSize))
         {
             var docs = await state.GetManyAsync<SkuStock>([.. chunk.Select(InventoryState.SkuKey)], cancellationToken);
@@ -40,6 +49,11 @@ public sealed partial class ExpirySweeper(
                     {
                         due.Add(orderRef);
                     }
+                }
+
+                if (doc.Value?.Holds.Values.Any(h => h.State == HoldState.Committed && h.CommittedAt + rules.Options.CommitRefreshAfter <= now) == true)
+                {
+                    uncovered.Add(doc.Value.Sku);
                 }
             }
         }
@@ -60,7 +74,15 @@ public sealed partial class ExpirySweeper(
             }
         }
 
-        return expired;
+        if (uncovered.Count > 0 && erp.IsConfigured)
+        {
+            foreach (var chunk in uncovered.Chunk(ChunkSize))
+            {
+                await ingest.ApplyAsync(await erp.ReadLevelsAsync(chunk, cancellationToken), cancellationToken);
+            }
+        }
+
+        return new SweepResult(expired, erp.IsConfigured ? uncovered.Count : 0);
     }
 
     /// <inheritdoc />
@@ -77,10 +99,10 @@ public sealed partial class ExpirySweeper(
         {
             try
             {
-                var expired = await SweepOnceAsync(stoppingToken);
-                if (expired > 0)
+                var result = await SweepOnceAsync(stoppingToken);
+                if (result.Expired > 0 || result.Refreshed > 0)
                 {
-                    LogSwept(logger, expired);
+                    LogSwept(logger, result.Expired, result.Refreshed);
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -90,8 +112,8 @@ public sealed partial class ExpirySweeper(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Expired {Count} reservation(s)")]
-    private static partial void LogSwept(ILogger logger, int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sweep expired {Expired} reservation(s) and re-read {Refreshed} SKU(s) with uncovered committed holds")]
+    private static partial void LogSwept(ILogger logger, int expired, int refreshed);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not expire reservation {OrderRef}")]
     private static partial void LogExpireFailed(ILogger logger, string orderRef, Exception exception);

@@ -43,6 +43,7 @@ public sealed partial class ReservationService(
                 InventoryState.ReservationKey(command.OrderRef), [.. requested.Select(l => InventoryState.SkuKey(l.Sku))], cancellationToken);
             if (existing.Value is { } found)
             {
+                InventoryMetrics.Reservations.Add(1, new KeyValuePair<string, object?>("outcome", "repeat"));
                 return new ReserveOutcome(SameRequest(found, command.StoreId, requested), []);
             }
 
@@ -81,6 +82,7 @@ public sealed partial class ReservationService(
 
             if (shortages.Count > 0)
             {
+                InventoryMetrics.Reservations.Add(1, new KeyValuePair<string, object?>("outcome", "short"));
                 return new ReserveOutcome(null, shortages);
             }
 
@@ -97,6 +99,7 @@ public sealed partial class ReservationService(
             if (await state.TryWriteAsync(writes, cancellationToken))
             {
                 LogReserved(logger, command.OrderRef, command.StoreId, record.Lines.Count, attempt);
+                InventoryMetrics.Reservations.Add(1, new KeyValuePair<string, object?>("outcome", "reserved"));
                 publisher.Announce(changes);
                 publisher.Publish(Topics.InventoryReserved, new StockReserved { Reservation = record.ToContract(), OccurredAt = Timestamp.FromDateTimeOffset(now) });
                 return new ReserveOutcome(record, []);
@@ -256,6 +259,7 @@ public sealed partial class ReservationService(
         }
 
         LogConflict(logger, attempt);
+        InventoryMetrics.StateConflicts.Add(1);
         // Jittered, growing pause (wall clock, not business time): replicas that collided on a SKU spread out.
         var ceiling = Math.Min(50, 1 << Math.Min(attempt, 6));
         await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(0, ceiling)), cancellationToken);
