@@ -1,0 +1,43 @@
+using Storebridge.Contracts.Orders.V1;
+using Storebridge.Orders.Events;
+using Storebridge.Testing;
+
+namespace Storebridge.EndToEnd.Tests;
+
+/// <summary>Order-to-cash through the real services, runtimes, store and ERP.</summary>
+public sealed class OrderToCashTests : IAsyncLifetime
+{
+    private StorebridgeSystem _system = null!;
+
+    public async ValueTask InitializeAsync() => _system = await StorebridgeSystem.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _system.DisposeAsync();
+
+    private string InStockSku(int atLeast) =>
+        _system.Catalog.Sellables.First(s => _system.Catalog.Stock.Where(x => x.Sku == s.Sku).Sum(x => x.OnHand) >= atLeast
+            && _system.Store.Stock(s.Sku)?.StockQuantity >= atLeast).Sku;
+
+    [Fact]
+    public async Task A_paid_consumer_order_goes_from_checkout_to_erp_to_shipped_and_completed()
+    {
+        var orderId = await _system.CheckoutAsync(InStockSku(5), 2);
+        var orderRef = $"{StorebridgeSystem.StoreId}-{orderId}";
+
+        var confirmed = await _system.WaitForOrderStateAsync(orderRef, OrderState.AwaitingShipment);
+        var salesOrders = await _system.ErpSalesOrdersAsync(orderRef);
+        var salesOrder = Assert.Single(salesOrders);
+        Assert.Equal(1, salesOrder.GetProperty("docstatus").GetInt32());
+        Assert.Equal(salesOrder.GetProperty("name").GetString(), confirmed.ErpSalesOrderId);
+
+        await _system.ErpAdminAsync("ship", new { salesOrder = confirmed.ErpSalesOrderId, carrier = "UPS", trackingNumber = "1Z999AA10123456784" });
+        await _system.TriggerAsync(ErpShipments.BindingName);
+
+        var completed = await _system.WaitForOrderStateAsync(orderRef, OrderState.Completed);
+        Assert.Contains(completed.History, h => h.ToState == OrderState.Shipped);
+        var storeOrder = await _system.StoreApiAsync($"orders/{orderId}");
+        Assert.Equal("completed", storeOrder.GetProperty("status").GetString());
+        var notes = (await _system.StoreApiAsync($"orders/{orderId}/notes")).EnumerateArray().Select(n => n.GetProperty("note").GetString()).ToList();
+        Assert.Contains(notes, n => n!.Contains("1Z999AA10123456784", StringComparison.Ordinal));
+        Assert.Contains(notes, n => n!.Contains(confirmed.ErpSalesOrderId, StringComparison.Ordinal));
+    }
+}
