@@ -122,7 +122,7 @@ meters.InstrumentPublished = (instrument, listener) =>
 };
 meters.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref stateConflicts, value));
 meters.Start();
-var workers = 32;
+var workers = args.Length > 1 && int.TryParse(args[1], out var w0) ? w0 : 64;
 var latencies = new ConcurrentBag<double>();
 var reserved = 0;
 var conflicts = 0;
