@@ -1,5 +1,6 @@
+extern alias finance;
 using Storebridge.Testing;
 
 namespace Storebridge.Finance.Tests;
 
-public class HostTests : ServiceHostContract<Program>;
+public class HostTests : ServiceHostContract<finance::Program>;
