@@ -287,6 +287,7 @@ internal sealed class RecordingStoreWriter : IStoreStockWriter
     private readonly Lock _lock = new();
     private readonly List<IReadOnlyList<StockPush>> _calls = [];
     private readonly Dictionary<string, long> _shown = new(StringComparer.Ordinal);
+    private readonly List<StockPush> _applied = [];
     private int _failNext;
 
     /// <summary>Gate the test opens to let a push proceed (null: never wait).</summary>
@@ -299,6 +300,18 @@ internal sealed class RecordingStoreWriter : IStoreStockWriter
             lock (_lock)
             {
                 return [.. _calls];
+            }
+        }
+    }
+
+    /// <summary>Every push the store accepted, in order.</summary>
+    public IReadOnlyList<StockPush> Applied
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _applied];
             }
         }
     }
@@ -338,6 +351,7 @@ internal sealed class RecordingStoreWriter : IStoreStockWriter
             foreach (var item in items)
             {
                 _shown[item.Sku] = item.Quantity;
+                _applied.Add(item);
             }
         }
 
