@@ -257,4 +257,18 @@ public sealed class ReservationGrpcTests : IAsyncLifetime
         Assert.Equal(StatusCode.NotFound, sku.StatusCode);
         Assert.Equal(StatusCode.NotFound, store.StatusCode);
     }
+
+    [Fact]
+    public async Task Stock_event_from_anyone_but_the_runtime_is_refused()
+    {
+        using var http = new HttpClient { DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        var message = new StockChanged();
+        message.Levels.Add(new StockLevel { Sku = "SKU-X", WarehouseId = "wh-a", OnHand = 99 });
+        using var content = new StringContent(EventJson.Format(message), System.Text.Encoding.UTF8, "application/json");
+
+        var response = await http.PostAsync(new Uri(_inventory.Host.AppAddress, "/events/erp-stock-changed"), content, Ct);
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Null(await TryAvailableAsync("SKU-X", "web"));
+    }
 }

@@ -66,7 +66,7 @@ public static partial class ErpStockEvents
             using var reader = new StreamReader(context.Request.Body);
             message = EventJson.Parse<StockChanged>(await reader.ReadToEndAsync(context.RequestAborted));
         }
-        catch (Exception ex) when (ex is Google.Protobuf.InvalidProtocolBufferException or InvalidOperationException or FormatException)
+        catch (Exception ex) when (ex is Google.Protobuf.InvalidProtocolBufferException or Google.Protobuf.InvalidJsonException or InvalidOperationException or FormatException)
         {
             LogMalformed(logger, ex);
             // DROP: a malformed event will not get better by retrying.
