@@ -61,6 +61,11 @@ public static class ErpServiceCollectionExtensions
             // traces come from OpenTelemetry's HttpClient instrumentation.
             .RemoveAllLoggers();
 
+        // A host's default handlers (ServiceDefaults adds the standard one to every client) would retry on top of this
+        // pipeline, including writes it deliberately does not retry.
+#pragma warning disable EXTEXP0001 // Experimental in 10.x, and the only way to drop a host-wide default handler.
+        builder.RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
         builder.AddResilienceHandler("erpnext", static (pipeline, context) =>
         {
             var o = context.ServiceProvider.GetRequiredService<IOptions<ErpNextOptions>>().Value;

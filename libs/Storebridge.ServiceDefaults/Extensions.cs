@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Grpc.AspNetCore.Server;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -55,7 +57,10 @@ public static class Extensions
             .Configure<IOptions<ServiceDefaultsOptions>>((grpc, settings) =>
                 grpc.MaxReceiveMessageSize = (int)Math.Min(settings.Value.MaxRequestBodyBytes, int.MaxValue));
 
-        builder.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
+        // Retries only for methods that are safe to repeat; clients with their own pipeline (connectors) replace it.
+        builder.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler(o => o.Retry.DisableForUnsafeHttpMethods()));
+        // Polly logs every attempt at Information; failures still log as warnings.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         return builder;
     }
 
@@ -75,7 +80,8 @@ public static class Extensions
 
         if (listen.PublicPort is { } pub)
         {
-            kestrel.Listen(address, pub, endpoint => endpoint.Protocols = HttpProtocols.Http1AndHttp2);
+            // HTTP/2 needs TLS negotiation on this port; in clear (behind an ingress or locally) it is HTTP/1.1.
+            kestrel.Listen(address, pub, endpoint => endpoint.Protocols = HttpProtocols.Http1);
         }
     }
 

@@ -13,7 +13,7 @@ public sealed class ServiceDefaultsOptions
 
     /// <summary>
     /// Two ports: the app port speaks HTTP/2 cleartext only (Dapr <c>app-protocol: h2c</c>: deliveries, bindings and
-    /// proxied gRPC), the public port HTTP/1.1 and HTTP/2 over TLS or HTTP/1.1 in clear (webhooks, probes).
+    /// proxied gRPC), the public port HTTP/1.1 (webhooks, probes; TLS terminates in front of it).
     /// Kestrel cannot serve HTTP/1.1 and prior-knowledge HTTP/2 on one cleartext port.
     /// </summary>
     public sealed class ListenOptions

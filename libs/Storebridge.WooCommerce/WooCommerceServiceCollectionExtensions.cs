@@ -35,6 +35,11 @@ public static class WooCommerceServiceCollectionExtensions
         services.TryAddSingleton<IWooCommerceClientFactory, WooCommerceClientFactory>();
 
         var builder = services.AddHttpClient(WooRequest.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        // A host's default handlers (ServiceDefaults adds the standard one to every client) would retry on top of this
+        // pipeline, including POSTs it deliberately does not retry.
+#pragma warning disable EXTEXP0001 // Experimental in 10.x, and the only way to drop a host-wide default handler.
+        builder.RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
         builder.AddResilienceHandler("woocommerce", (pipeline, context) =>
             {
                 var factory = context.ServiceProvider.GetRequiredService<IWooCommerceClientFactory>();

@@ -6,7 +6,6 @@ using Storebridge.Orders.Domain;
 using Storebridge.Orders.Events;
 using Storebridge.Orders.Intake;
 using Storebridge.Orders.Workflows;
-using Storebridge.Orders.Workflows.Activities;
 using Storebridge.ServiceDefaults.Grpc;
 
 namespace Storebridge.Orders;
@@ -32,18 +31,9 @@ public static class Extensions
         services.AddSingleton<DaprOrderWorkflows>();
         services.AddSingleton<IOrderWorkflows>(provider => provider.GetRequiredService<DaprOrderWorkflows>());
 
-        services.AddDaprWorkflow(workflows =>
-        {
-            workflows.RegisterWorkflow<OrderToCashWorkflow>();
-            workflows.RegisterActivity<RecordTransitionActivity>();
-            workflows.RegisterActivity<CheckCreditActivity>();
-            workflows.RegisterActivity<ReserveStockActivity>();
-            workflows.RegisterActivity<CreateErpSalesOrderActivity>();
-            workflows.RegisterActivity<CommitReservationActivity>();
-            workflows.RegisterActivity<ReleaseReservationActivity>();
-            workflows.RegisterActivity<CancelErpSalesOrderActivity>();
-            workflows.RegisterActivity<UpdateStoreOrderActivity>();
-        });
+        // Dapr.Workflow's source generator registers every Workflow and WorkflowActivity of this assembly
+        // (OrderToCashWorkflow and Workflows/Activities/*); registering them again only logs duplicates.
+        services.AddDaprWorkflow(_ => { });
         return builder;
     }
 

@@ -12,9 +12,14 @@ namespace Storebridge.ServiceDefaults.Grpc;
 /// </summary>
 public static class DaprGrpcClients
 {
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental in 10.x, and the only way to drop the default handler.
     public static IHttpClientBuilder AddDaprGrpcClient<TClient>(this IServiceCollection services, string appId) where TClient : class =>
         services.AddGrpcClient<TClient>((provider, options) => options.Address = SidecarGrpcAddress(provider.GetRequiredService<IConfiguration>()))
-            .AddInterceptor(provider => new DaprAppIdInterceptor(appId, provider.GetRequiredService<IConfiguration>()["DAPR_API_TOKEN"]));
+            .AddInterceptor(provider => new DaprAppIdInterceptor(appId, provider.GetRequiredService<IConfiguration>()["DAPR_API_TOKEN"]))
+            // Dapr's resiliency policies and the calling workflow's retry policy own retries; an HTTP-level handler would
+            // retry gRPC calls blindly and cut long ones at its own timeout.
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
 
     /// <summary><c>DAPR_GRPC_ENDPOINT</c>, else loopback with <c>DAPR_GRPC_PORT</c> (default 50001), as the Dapr SDK resolves it.</summary>
     public static Uri SidecarGrpcAddress(IConfiguration configuration) =>
