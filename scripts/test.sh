@@ -14,8 +14,9 @@ if [ $build -ne 0 ]; then
   exit $build
 fi
 
+# One test assembly at a time (-m:1): they start real servers on loopback and would contend for ports and CPU.
 # A hung test host is dumped and killed rather than eating CI's time.
-dotnet test Storebridge.slnx --no-build -nologo --blame-hang-timeout 10m "$@" 2>&1 | tee "$log"
+dotnet test Storebridge.slnx --no-build -nologo -m:1 --blame-hang-timeout 10m "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 # VSTest prints one summary per test assembly: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12, ...".

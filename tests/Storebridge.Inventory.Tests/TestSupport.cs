@@ -71,12 +71,7 @@ internal sealed class RuntimeFolder : IDisposable
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Storebridge.Testing.ReservedPort.Next();
 }
 
 /// <summary>Settings every inventory test uses: two stores over two warehouses.</summary>

@@ -24,13 +24,34 @@ public static class Eventually
     }
 }
 
-/// <summary>Free loopback ports for hosts whose address must be known before they start.</summary>
+/// <summary>
+/// Loopback ports for hosts whose address must be known before they start. Ports come from below Linux's ephemeral
+/// range (32768+), so the outgoing connections of a busy test run can never take one between reservation and bind;
+/// each process walks its own stretch of the range and never hands out a port twice.
+/// </summary>
 public static class ReservedPort
 {
+    private const int First = 20_000;
+    private const int Count = 12_000;
+    private static int _next = Environment.ProcessId * 397 % Count;
+
     public static int Next()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < Count; attempt++)
+        {
+            var port = First + (Interlocked.Increment(ref _next) % Count);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken by another process: try the next one.
+            }
+        }
+
+        throw new InvalidOperationException("No free loopback port below the ephemeral range.");
     }
 }
