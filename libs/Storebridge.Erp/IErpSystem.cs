@@ -38,6 +38,12 @@ public interface IErpSystem
     Task<CustomerAccount?> GetCustomerAsync(string customerId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The id of the enabled customer with this e-mail address, or null. How a store customer is linked to its ERP
+    /// account when the store does not carry the ERP id; the oldest wins if the ERP holds duplicates.
+    /// </summary>
+    Task<string?> FindCustomerIdByEmailAsync(string email, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Creates and submits a sales order, idempotently by <see cref="SalesOrderRequest.ExternalRef"/>. A refused
     /// submit (credit limit) throws <see cref="ErpErrorKind.Validation"/> and leaves a draft (its id in
     /// <see cref="ErpException.DocumentId"/>) that a later call submits or <see cref="CancelSalesOrderAsync"/> removes.

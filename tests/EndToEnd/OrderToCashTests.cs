@@ -40,4 +40,39 @@ public sealed class OrderToCashTests : IAsyncLifetime
         Assert.Contains(notes, n => n!.Contains("1Z999AA10123456784", StringComparison.Ordinal));
         Assert.Contains(notes, n => n!.Contains(confirmed.ErpSalesOrderId, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_business_order_over_its_credit_goes_on_hold_with_the_reason_on_the_store_order()
+    {
+        var business = _system.Catalog.Customers.First(c => c.Kind == Sandbox.Seed.SeedCustomerKind.Business && c.Currency == "USD");
+        // The ERP's finance team cut this customer's credit line to 10 USD.
+        await _system.ErpUpdateAsync("Customer", business.Id, new { credit_limits = new[] { new { company = _system.Catalog.Company.Name, credit_limit = 10m } } });
+        var storeCustomer = (await _system.StoreApiAsync($"customers?email={Uri.EscapeDataString(business.Email)}")).EnumerateArray().Single();
+
+        var orderId = await _system.CheckoutAsync(InStockSku(5), 2, customerId: storeCustomer.GetProperty("id").GetInt64());
+        var orderRef = $"{StorebridgeSystem.StoreId}-{orderId}";
+
+        var held = await _system.WaitForOrderStateAsync(orderRef, OrderState.OnHold);
+        Assert.StartsWith("credit-refused", held.StatusReason, StringComparison.Ordinal);
+        Assert.DoesNotContain(held.History, h => h.ToState == OrderState.Reserving);
+        Assert.Empty(await _system.ErpSalesOrdersAsync(orderRef));
+        Assert.Equal("on-hold", (await _system.StoreApiAsync($"orders/{orderId}")).GetProperty("status").GetString());
+        Assert.Contains(await _system.StoreNotesAsync(orderId), n => n.Contains("Credit limit", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_erp_validation_error_puts_the_order_on_hold_with_the_erps_message_and_releases_its_stock()
+    {
+        var sku = InStockSku(5);
+        await _system.ErpUpdateAsync("Item", sku, new { disabled = 1 });
+
+        var orderId = await _system.CheckoutAsync(sku, 1);
+        var orderRef = $"{StorebridgeSystem.StoreId}-{orderId}";
+
+        var held = await _system.WaitForOrderStateAsync(orderRef, OrderState.OnHold);
+        Assert.StartsWith("erp-validation", held.StatusReason, StringComparison.Ordinal);
+        Assert.Contains(held.History, h => h.ToState == OrderState.Reserving);
+        Assert.DoesNotContain(await _system.ErpSalesOrdersAsync(orderRef), so => so.GetProperty("docstatus").GetInt32() == 1);
+        Assert.Contains(await _system.StoreNotesAsync(orderId), n => n.Contains("disabled", StringComparison.Ordinal));
+    }
 }

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Storebridge.Contracts.Orders.V1;
+using Storebridge.Catalog.Grpc;
 using Storebridge.Inventory.Grpc;
 using Storebridge.Orders.Grpc;
 using Storebridge.Sandbox.Erp;
@@ -25,8 +26,10 @@ public sealed class StorebridgeSystem : IAsyncDisposable
     public const string StoreId = "sandbox";
     private readonly TestResources _resources;
 
-    private StorebridgeSystem(TestResources resources, ErpSimulator erp, StoreSimulator store, DaprApp<InventoryGrpc> inventory, DaprApp<OrdersGrpc> orders)
+    private StorebridgeSystem(TestResources resources, ErpSimulator erp, StoreSimulator store, DaprApp<InventoryGrpc> inventory, DaprApp<OrdersGrpc> orders,
+        DaprApp<CatalogGrpc> catalog)
     {
+        Catalogue = catalog;
         _resources = resources;
         Erp = erp;
         Store = store;
@@ -38,6 +41,7 @@ public sealed class StorebridgeSystem : IAsyncDisposable
     public StoreSimulator Store { get; }
     public DaprApp<InventoryGrpc> Inventory { get; }
     public DaprApp<OrdersGrpc> Orders { get; }
+    public DaprApp<CatalogGrpc> Catalogue { get; }
     public SandboxData Catalog => Store.Catalog;
 
     public static async Task<StorebridgeSystem> StartAsync()
@@ -80,8 +84,9 @@ public sealed class StorebridgeSystem : IAsyncDisposable
         };
 
         var inventory = await DaprApp<InventoryGrpc>.StartAsync("inventory", resources, inventorySettings);
+        var catalogApp = await DaprApp<CatalogGrpc>.StartAsync("catalog", resources, shared);
         var orders = await DaprApp<OrdersGrpc>.StartAsync("orders", resources, ordersSettings);
-        var system = new StorebridgeSystem(resources, erp, store, inventory, orders);
+        var system = new StorebridgeSystem(resources, erp, store, inventory, orders, catalogApp);
         // The first sweep registers the store's order webhooks, as it does on a fresh deployment.
         await system.TriggerAsync(Storebridge.Orders.Intake.ReconciliationSweep.BindingName);
         return system;
@@ -102,7 +107,10 @@ public sealed class StorebridgeSystem : IAsyncDisposable
         var response = await http.PostAsJsonAsync("__shop/checkout", new
         {
             customer_id = customerId,
-            billing = new { first_name = "Ann", last_name = "Lee", address_1 = "1 Main St", city = "Austin", state = "TX", postcode = "73301", country = "US", email = "ann@example.com" },
+            // A registered customer's addresses come from the account, as in the store's checkout.
+            billing = customerId is null
+                ? new { first_name = "Ann", last_name = "Lee", address_1 = "1 Main St", city = "Austin", state = "TX", postcode = "73301", country = "US", email = "ann@example.com" }
+                : null,
             line_items = new[] { new { sku, quantity } },
             payment_method = paymentMethod,
         }, WooJson.Options, TestContext.Current.CancellationToken);
@@ -124,6 +132,17 @@ public sealed class StorebridgeSystem : IAsyncDisposable
         http.DefaultRequestHeaders.Add("Authorization", Erp.AuthorizationHeader);
         return await http.GetFromJsonAsync<JsonElement>(pathAndQuery, TestContext.Current.CancellationToken);
     }
+
+    public async Task ErpUpdateAsync(string doctype, string name, object changes)
+    {
+        using var http = new HttpClient { BaseAddress = Erp.BaseUrl };
+        http.DefaultRequestHeaders.Add("Authorization", Erp.AuthorizationHeader);
+        var response = await http.PutAsJsonAsync($"api/resource/{Uri.EscapeDataString(doctype)}/{Uri.EscapeDataString(name)}", changes, TestContext.Current.CancellationToken);
+        response.EnsureSuccessStatusCode();
+    }
+
+    public async Task<List<string>> StoreNotesAsync(long orderId) =>
+        (await StoreApiAsync($"orders/{orderId}/notes")).EnumerateArray().Select(n => n.GetProperty("note").GetString()!).ToList();
 
     public async Task<JsonElement> ErpAdminAsync(string path, object body)
     {
@@ -177,6 +196,7 @@ public sealed class StorebridgeSystem : IAsyncDisposable
     {
         await Orders.DisposeAsync();
         await Inventory.DisposeAsync();
+        await Catalogue.DisposeAsync();
         await Store.DisposeAsync();
         await Erp.DisposeAsync();
         _resources.Dispose();

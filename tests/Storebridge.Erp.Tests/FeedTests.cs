@@ -152,6 +152,19 @@ public class FeedTests
     }
 
     [Fact]
+    public async Task A_store_customer_is_linked_to_its_erp_account_by_email()
+    {
+        await using var h = await ErpHarness.StartAsync();
+        var seed = h.Data.Customers.Single(c => c.Id == h.GoodBusiness());
+
+        var found = await h.Erp.FindCustomerIdByEmailAsync(seed.Email, TestContext.Current.CancellationToken);
+        var unknown = await h.Erp.FindCustomerIdByEmailAsync("nobody@example.invalid", TestContext.Current.CancellationToken);
+
+        Assert.Equal(seed.Id, found);
+        Assert.Null(unknown);
+    }
+
+    [Fact]
     public async Task Customer_credit_shows_limit_and_exposure_that_grows_with_open_orders()
     {
         await using var h = await ErpHarness.StartAsync();

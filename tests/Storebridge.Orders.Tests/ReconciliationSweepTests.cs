@@ -90,7 +90,8 @@ public sealed class ReconciliationSweepTests : IAsyncLifetime
         Assert.True(report.GetProperty("fed").GetInt32() >= 1);
         var order = await StoreApiAsync($"orders/{orderId}");
         Assert.True(OrderIntake.TryReadVersion(order, out _, out var version));
-        var entry = await _orders.Dapr.GetStateAsync<InboxEntry?>("statestore", OrderInbox.Key("s1", orderId, version),
+        var mapped = Storebridge.WooCommerce.Mapping.WooOrderMapper.Map("s1", order);
+        var entry = await _orders.Dapr.GetStateAsync<InboxEntry?>("statestore", OrderInbox.Key("s1", orderId, version, OrderIntake.Fingerprint(mapped.Order!)),
             cancellationToken: TestContext.Current.CancellationToken);
         Assert.NotNull(entry);
         Assert.Equal("sweep", entry.Source);

@@ -57,6 +57,10 @@ public sealed class WebhookIntakeTests : IAsyncLifetime
     private static async Task<string> StatusOf(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("status").GetString()!;
 
+    private static string InboxKey(string body, long orderId) =>
+        OrderInbox.Key("s1", orderId, "2017-03-22T19:28:08",
+            OrderIntake.Fingerprint(Storebridge.WooCommerce.Mapping.WooOrderMapper.Map("s1", Encoding.UTF8.GetBytes(body)).Order!));
+
     private ExceptionQueue Exceptions => new(_orders.Dapr, TimeProvider.System, NullLogger<ExceptionQueue>.Instance);
 
     [Fact]
@@ -68,7 +72,7 @@ public sealed class WebhookIntakeTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("accepted", await StatusOf(response));
-        var entry = await _orders.Dapr.GetStateAsync<InboxEntry>("statestore", OrderInbox.Key("s1", 727, "2017-03-22T19:28:08"),
+        var entry = await _orders.Dapr.GetStateAsync<InboxEntry>("statestore", InboxKey(body, 727),
             cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(body, entry.RawJson);
         Assert.Equal("order.created", entry.Topic);
@@ -87,6 +91,20 @@ public sealed class WebhookIntakeTests : IAsyncLifetime
 
         Assert.Single(statuses, "accepted");
         Assert.Equal(9, statuses.Count(s => s == "duplicate"));
+    }
+
+    [Fact]
+    public async Task Two_changes_within_one_second_are_two_versions()
+    {
+        var pending = Order(id: 807);
+        pending["status"] = "pending";
+        var processing = Order(id: 807);
+
+        var first = await StatusOf(await DeliverAsync(pending.ToJsonString(), topic: "order.created"));
+        var second = await StatusOf(await DeliverAsync(processing.ToJsonString(), topic: "order.updated"));
+
+        Assert.Equal("accepted", first);
+        Assert.Equal("accepted", second);
     }
 
     [Fact]
@@ -126,7 +144,7 @@ public sealed class WebhookIntakeTests : IAsyncLifetime
         Assert.Equal("webhook-rejected", record.Kind);
         Assert.Equal(body, record.Payload);
         Assert.Contains("Signature", record.Reason, StringComparison.OrdinalIgnoreCase);
-        Assert.Null(await _orders.Dapr.GetStateAsync<InboxEntry?>("statestore", OrderInbox.Key("s1", 803, "2017-03-22T19:28:08"),
+        Assert.Null(await _orders.Dapr.GetStateAsync<InboxEntry?>("statestore", InboxKey(body, 803),
             cancellationToken: TestContext.Current.CancellationToken));
     }
 

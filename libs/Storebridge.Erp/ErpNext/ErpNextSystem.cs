@@ -397,6 +397,14 @@ internal sealed class ErpNextSystem : IErpSystem
         return await _client.GetAsync(SalesOrderType, salesOrderId, cancellationToken) is { } doc ? ToSalesOrder(doc) : null;
     }
 
+    public async Task<string?> FindCustomerIdByEmailAsync(string email, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(email);
+        var filters = new JsonArray(Filter("email_id", "=", email.Trim()), Filter("disabled", "=", 0));
+        var rows = await _client.ListAsync(CustomerType, ["name"], filters, "creation asc, name asc", 0, 1, cancellationToken);
+        return rows.Count == 0 ? null : rows[0].Str("name");
+    }
+
     public async Task<SalesOrder?> FindSalesOrderAsync(string externalRef, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(externalRef);

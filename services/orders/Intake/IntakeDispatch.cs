@@ -33,9 +33,9 @@ public static partial class IntakeDispatch
         }
 
         // A version older than one already dispatched arrived late (WooCommerce sends out of order); the workflow
-        // already has newer facts.
+        // already has newer facts. Versions of the same second go on: the workflow takes the later one.
         var last = await inbox.GetLastDispatchedAsync(entry.StoreId, entry.OrderId, cancellationToken);
-        if (last is not null && string.CompareOrdinal(last, entry.DateModifiedGmt) >= 0)
+        if (last is not null && string.CompareOrdinal(last, entry.DateModifiedGmt) > 0)
         {
             return Results.Ok();
         }

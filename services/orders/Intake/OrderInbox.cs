@@ -4,28 +4,33 @@ using Storebridge.ServiceDefaults;
 namespace Storebridge.Orders.Intake;
 
 /// <summary>One store order version as it arrived (webhook or sweep), kept before anything acts on it.</summary>
+/// <param name="Fingerprint">Hash of the canonical order: tells apart two changes within the same second.</param>
 public sealed record InboxEntry(
     string StoreId,
     long OrderId,
     string DateModifiedGmt,
+    string Fingerprint,
     string RawJson,
     string Source,
     string? Topic,
     string? DeliveryId,
     DateTimeOffset ReceivedAt)
 {
-    /// <summary>The state key: one entry per store, order and modification time, so redeliveries collapse.</summary>
-    public string Key => OrderInbox.Key(StoreId, OrderId, DateModifiedGmt);
+    /// <summary>The state key: one entry per store, order, modification time and content, so redeliveries collapse.</summary>
+    public string Key => OrderInbox.Key(StoreId, OrderId, DateModifiedGmt, Fingerprint);
 }
 
 /// <summary>
 /// The durable inbox of store order deliveries, in the orders service's state. An entry is written with first-write
-/// concurrency: the first copy of a delivery wins, every later copy (WooCommerce fires <c>order.created</c> several
-/// times, the sweep finds the same version) is recognised as a duplicate.
+/// concurrency: the first copy of a version wins, every later copy (WooCommerce fires <c>order.created</c> several
+/// times, the sweep finds the same version) is recognised as a duplicate. A version is the modification time (one
+/// second resolution in WooCommerce) plus a fingerprint of the canonical order, so two changes within one second
+/// (checkout pending, then paid) are two versions.
 /// </summary>
 public sealed class OrderInbox(DaprClient dapr)
 {
-    public static string Key(string storeId, long orderId, string dateModifiedGmt) => $"inbox|{storeId}|{orderId}|{dateModifiedGmt}";
+    public static string Key(string storeId, long orderId, string dateModifiedGmt, string fingerprint) =>
+        $"inbox|{storeId}|{orderId}|{dateModifiedGmt}|{fingerprint}";
 
     private static string SeenKey(string storeId, long orderId) => $"seen|{storeId}|{orderId}";
 

@@ -56,7 +56,7 @@ public sealed partial class OrderIntake(
             return IntakeOutcome.Rejected;
         }
 
-        var entry = new InboxEntry(storeId, orderId, modified, raw, source, topic, deliveryId, time.GetUtcNow());
+        var entry = new InboxEntry(storeId, orderId, modified, Fingerprint(mapped.Order!), raw, source, topic, deliveryId, time.GetUtcNow());
         if (!await inbox.TryAddAsync(entry, cancellationToken))
         {
             metrics.Duplicate(storeId, source);
@@ -72,6 +72,13 @@ public sealed partial class OrderIntake(
         LogAccepted(logger, storeId, orderId, modified, source);
         return IntakeOutcome.Accepted;
     }
+
+    /// <summary>
+    /// A short hash of the canonical order: the same for every copy of a version whatever its source (webhook body or
+    /// the sweep's listing), different when anything Storebridge uses changed.
+    /// </summary>
+    public static string Fingerprint(Contracts.Orders.V1.Order order) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(EventJson.Format(order))))[..16];
 
     private static Dictionary<string, string> Details(string source, string? topic, string? deliveryId)
     {

@@ -65,8 +65,9 @@ public sealed partial class ReconciliationSweep(
                 continue;
             }
 
+            // Anything not older than the dispatched mark goes to intake; the inbox recognises versions it already has.
             var last = await inbox.GetLastDispatchedAsync(storeId, orderId, cancellationToken);
-            if (last is null || string.CompareOrdinal(last, modified) < 0)
+            if (last is null || string.CompareOrdinal(last, modified) <= 0)
             {
                 if (await intake.IngestAsync(storeId, json, "sweep", null, null, cancellationToken) == IntakeOutcome.Accepted)
                 {

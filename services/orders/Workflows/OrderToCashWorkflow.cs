@@ -35,12 +35,19 @@ public sealed partial class OrderToCashWorkflow : Workflow<OrderWorkflowInput, O
             return await saga.CancelAsync($"store order is {saga.Order.StoreStatus}");
         }
 
-        // 1. Normalising happened at intake: only orders that map to the canonical model get here.
+        // 1. Normalising happened at intake: only orders that map to the canonical model get here. The ERP account the
+        //    order is booked to: the business's own, or the store's consumer account.
+        var customer = await context.CallActivityAsync<CustomerResolution>(nameof(ResolveCustomerActivity), new CustomerInput(saga.OrderJson), ErpRetry);
+        if (customer.ErpCustomerId is null)
+        {
+            return await saga.HoldAsync("customer-unlinked", customer.Problem ?? "No ERP customer for this order.");
+        }
+
         // 2. B2B: price and credit decisions come from the catalog service (the ERP owns credit).
         if (saga.Order.Customer?.Kind == Contracts.Common.V1.CustomerKind.Business)
         {
             await saga.RecordAsync(OrderState.CheckingCredit, null, null);
-            var credit = await context.CallActivityAsync<CreditCheckResult>(nameof(CheckCreditActivity), new CreditCheckInput(saga.OrderJson), DependencyRetry);
+            var credit = await context.CallActivityAsync<CreditCheckResult>(nameof(CheckCreditActivity), new CreditCheckInput(saga.OrderJson, customer.ErpCustomerId), DependencyRetry);
             if (!credit.Approved)
             {
                 return await saga.HoldAsync("credit-refused", credit.Reason ?? "Credit refused.");
@@ -64,7 +71,7 @@ public sealed partial class OrderToCashWorkflow : Workflow<OrderWorkflowInput, O
         ErpOrderResult erp;
         try
         {
-            erp = await context.CallActivityAsync<ErpOrderResult>(nameof(CreateErpSalesOrderActivity), new ErpOrderInput(saga.OrderJson, reservation.Lines), ErpRetry);
+            erp = await context.CallActivityAsync<ErpOrderResult>(nameof(CreateErpSalesOrderActivity), new ErpOrderInput(saga.OrderJson, reservation.Lines, customer.ErpCustomerId), ErpRetry);
         }
         catch (WorkflowTaskFailedException ex)
         {

@@ -29,8 +29,14 @@ public sealed record TransitionInput(
     string? EventType,
     string? EventJson);
 
+/// <summary>Asks which ERP account the order is booked to.</summary>
+public sealed record CustomerInput(string OrderJson);
+
+/// <summary>The ERP customer id, or why none could be found.</summary>
+public sealed record CustomerResolution(string? ErpCustomerId, string? Problem);
+
 /// <summary>Asks the catalog service whether a B2B customer's credit covers the order.</summary>
-public sealed record CreditCheckInput(string OrderJson);
+public sealed record CreditCheckInput(string OrderJson, string ErpCustomerId);
 
 public sealed record CreditCheckResult(bool Approved, string? Reason);
 
@@ -44,7 +50,7 @@ public sealed record ReservedLine(string Sku, string WarehouseId, int Quantity);
 
 public sealed record ReserveResult(bool Reserved, IReadOnlyList<ReservedLine> Lines, string? Shortages);
 
-public sealed record ErpOrderInput(string OrderJson, IReadOnlyList<ReservedLine> Lines);
+public sealed record ErpOrderInput(string OrderJson, IReadOnlyList<ReservedLine> Lines, string ErpCustomerId);
 
 /// <summary>The ERP sales order, or the ERP's own words for why it refused the order (validation, credit).</summary>
 public sealed record ErpOrderResult(bool Succeeded, string? SalesOrderId, string? ErrorMessage);

@@ -40,6 +40,7 @@ public class OrderToCashWorkflowTests
     /// <summary>Every activity answers as on a good day; tests override the ones their story is about.</summary>
     private static ScriptedWorkflowContext HappyContext() => new ScriptedWorkflowContext("s1-100", Start)
         .OnActivity(nameof(RecordTransitionActivity), _ => true)
+        .OnActivity(nameof(ResolveCustomerActivity), _ => new CustomerResolution("CUST-00021", null))
         .OnActivity(nameof(CheckCreditActivity), _ => new CreditCheckResult(true, null))
         .OnActivity(nameof(ReserveStockActivity), _ => new ReserveResult(true, [new ReservedLine("TSH-1001-M-BLK", "Newark DC - SBD", 2)], null))
         .OnActivity(nameof(CreateErpSalesOrderActivity), _ => new ErpOrderResult(true, "SAL-ORD-0001", null))
@@ -130,6 +131,32 @@ public class OrderToCashWorkflowTests
         Assert.Equal("on-hold", hold.Status);
         Assert.Contains("Credit limit 10,000.00 exceeded.", hold.Note, StringComparison.Ordinal);
         Assert.Equal("OrderOnHold", Events(context)[^1]);
+    }
+
+    [Fact]
+    public async Task A_business_order_without_an_erp_account_goes_on_hold_before_anything_is_held()
+    {
+        var context = HappyContext().OnActivity(nameof(ResolveCustomerActivity), _ => new CustomerResolution(null, "No ERP customer has the e-mail address a@b.c."));
+
+        var outcome = await RunAsync(context, NewOrder(kind: CustomerKind.Business));
+
+        Assert.Equal(OrderState.OnHold, outcome.State);
+        Assert.StartsWith("customer-unlinked", outcome.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, CallsTo(context, nameof(ReserveStockActivity)));
+        Assert.Equal(0, CallsTo(context, nameof(CheckCreditActivity)));
+    }
+
+    [Fact]
+    public async Task The_resolved_erp_account_is_the_one_credit_is_checked_for_and_the_order_is_booked_to()
+    {
+        var context = HappyContext()
+            .OnActivity(nameof(ResolveCustomerActivity), _ => new CustomerResolution("CUST-00007", null))
+            .Raise(OrderWorkflowEvents.ErpShipment, Shipped());
+
+        await RunAsync(context, NewOrder(kind: CustomerKind.Business));
+
+        Assert.Equal("CUST-00007", Assert.Single(context.Inputs<CreditCheckInput>(nameof(CheckCreditActivity))).ErpCustomerId);
+        Assert.Equal("CUST-00007", Assert.Single(context.Inputs<ErpOrderInput>(nameof(CreateErpSalesOrderActivity))).ErpCustomerId);
     }
 
     [Fact]

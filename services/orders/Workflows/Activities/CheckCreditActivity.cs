@@ -14,20 +14,9 @@ public sealed class CheckCreditActivity(CatalogService.CatalogServiceClient cata
     public override async Task<CreditCheckResult> RunAsync(WorkflowActivityContext context, CreditCheckInput input)
     {
         var order = EventJson.Parse<Order>(input.OrderJson);
-        var customerId = order.Customer?.ErpCustomerId;
-        if (string.IsNullOrEmpty(customerId) && order.Metadata.TryGetValue("erp_customer_id", out var fromMeta))
-        {
-            customerId = fromMeta;
-        }
-
-        if (string.IsNullOrEmpty(customerId))
-        {
-            return new CreditCheckResult(false, "The business customer is not linked to an ERP customer (meta erp_customer_id).");
-        }
-
         var answer = await catalog.CheckCreditAsync(new CheckCreditRequest
         {
-            ErpCustomerId = customerId,
+            ErpCustomerId = input.ErpCustomerId,
             Amount = order.Totals.Total,
             OrderRef = order.OrderRef,
         });

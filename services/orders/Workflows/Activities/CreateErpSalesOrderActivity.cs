@@ -18,17 +18,13 @@ public sealed class CreateErpSalesOrderActivity(IErpSystem erp, IOptionsMonitor<
     {
         var order = EventJson.Parse<Order>(input.OrderJson);
         var settings = options.CurrentValue.For(order.StoreId);
-        var customer = order.Customer?.Kind == Contracts.Common.V1.CustomerKind.Business && !string.IsNullOrEmpty(order.Customer.ErpCustomerId)
-            ? order.Customer.ErpCustomerId
-            : order.Metadata.TryGetValue("erp_customer_id", out var linked) ? linked : settings.DefaultErpCustomer;
-
         var prices = order.Lines.GroupBy(l => l.Sku).ToDictionary(g => g.Key, g => g.First().Quantity > 0
             ? g.First().Total.ToDecimal() / g.First().Quantity
             : 0m);
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
         var request = new SalesOrderRequest(
             ExternalRef: order.OrderRef,
-            CustomerId: customer,
+            CustomerId: input.ErpCustomerId,
             CurrencyCode: order.CurrencyCode,
             DeliveryDate: today.AddDays(settings.DeliveryLeadDays),
             Lines: input.Lines.Select(l => new SalesOrderLineRequest(l.Sku, l.Quantity, l.WarehouseId, Math.Round(prices.GetValueOrDefault(l.Sku), 4))).ToList(),
