@@ -75,4 +75,45 @@ public sealed class OrderToCashTests : IAsyncLifetime
         Assert.DoesNotContain(await _system.ErpSalesOrdersAsync(orderRef), so => so.GetProperty("docstatus").GetInt32() == 1);
         Assert.Contains(await _system.StoreNotesAsync(orderId), n => n.Contains("disabled", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task The_same_order_delivered_ten_times_makes_one_erp_sales_order()
+    {
+        var orderId = await _system.CheckoutAsync(InStockSku(5), 1);
+        var orderRef = $"{StorebridgeSystem.StoreId}-{orderId}";
+        var body = (await _system.StoreApiAsync($"orders/{orderId}")).GetRawText();
+
+        // WooCommerce re-firing order.created: ten more signed copies, at once, on top of the store's own delivery.
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(i => _system.DeliverWebhookAsync(body, "order.created", $"again-{i}")));
+
+        await _system.WaitForOrderStateAsync(orderRef, OrderState.AwaitingShipment);
+        Assert.Single(await _system.ErpSalesOrdersAsync(orderRef));
+    }
+
+    [Fact]
+    public async Task An_order_placed_during_an_erp_outage_is_confirmed_once_the_erp_is_back()
+    {
+        await _system.ErpAdminAsync("outage", new { seconds = 8 });
+
+        var orderId = await _system.CheckoutAsync(InStockSku(5), 1);
+        var orderRef = $"{StorebridgeSystem.StoreId}-{orderId}";
+
+        await _system.WaitForOrderStateAsync(orderRef, OrderState.AwaitingErpAck);
+        var confirmed = await _system.WaitForOrderStateAsync(orderRef, OrderState.AwaitingShipment, TimeSpan.FromSeconds(90));
+        Assert.Equal(confirmed.ErpSalesOrderId, Assert.Single(await _system.ErpSalesOrdersAsync(orderRef)).GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task An_order_whose_webhooks_are_all_lost_is_picked_up_by_the_sweep()
+    {
+        _system.Store.SetFaults(new Sandbox.Store.FaultSettings { WebhookDropRate = 1 });
+        var orderId = await _system.CheckoutAsync(InStockSku(5), 1);
+        var orderRef = $"{StorebridgeSystem.StoreId}-{orderId}";
+        Assert.Null(await _system.GetOrderAsync(orderRef));
+
+        await _system.TriggerAsync(Storebridge.Orders.Intake.ReconciliationSweep.BindingName);
+
+        await _system.WaitForOrderStateAsync(orderRef, OrderState.AwaitingShipment);
+        Assert.Single(await _system.ErpSalesOrdersAsync(orderRef));
+    }
 }

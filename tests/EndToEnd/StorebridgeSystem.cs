@@ -118,6 +118,22 @@ public sealed class StorebridgeSystem : IAsyncDisposable
         return (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("id").GetInt64();
     }
 
+    /// <summary>Delivers a signed webhook to orders as the store would (same secret, same headers).</summary>
+    public async Task DeliverWebhookAsync(string body, string topic, string deliveryId)
+    {
+        using var client = Orders.Service.CreateHttpClient(withApiKey: false);
+        var bytes = Encoding.UTF8.GetBytes(body);
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/webhooks/woocommerce/{StoreId}")
+        {
+            Content = new ByteArrayContent(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        };
+        request.Headers.Add(Storebridge.WooCommerce.Webhooks.WooWebhookVerifier.TopicHeader, topic);
+        request.Headers.Add(Storebridge.WooCommerce.Webhooks.WooWebhookVerifier.DeliveryIdHeader, deliveryId);
+        request.Headers.Add(Storebridge.WooCommerce.Webhooks.WooWebhookVerifier.SignatureHeader,
+            Storebridge.WooCommerce.Webhooks.WooWebhookVerifier.ComputeSignature(bytes, Store.Options.WebhookSecret));
+        (await client.SendAsync(request, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+    }
+
     public async Task<JsonElement> StoreApiAsync(string path)
     {
         using var http = new HttpClient { BaseAddress = new Uri(Store.BaseUrl, "wp-json/wc/v3/") };
