@@ -116,4 +116,41 @@ public sealed class OrderToCashTests : IAsyncLifetime
         await _system.WaitForOrderStateAsync(orderRef, OrderState.AwaitingShipment);
         Assert.Single(await _system.ErpSalesOrdersAsync(orderRef));
     }
+
+    [Fact]
+    public async Task Two_stale_checkouts_of_the_last_unit_oversell_the_store_but_not_the_erp()
+    {
+        var sku = InStockSku(5);
+        var warehouses = _system.Catalog.Warehouses.Select(w => w.Id).ToList();
+        foreach (var warehouse in warehouses)
+        {
+            await _system.ErpAdminAsync("stock", new { sku, warehouse, onHand = warehouse == warehouses[0] ? 1 : 0 });
+        }
+
+        // Inventory ingests the ERP's figure and pushes it to the store.
+        await Eventually.TrueAsync(() => _system.Store.Stock(sku)?.StockQuantity == 1, TimeSpan.FromSeconds(30));
+
+        long[] orderIds;
+        using (var hold = _system.Store.HoldCheckouts())
+        {
+            var checkouts = new[] { _system.CheckoutAsync(sku, 1), _system.CheckoutAsync(sku, 1) };
+            await hold.WaitForHeldAsync(2, TestContext.Current.CancellationToken);
+            hold.Release();
+            orderIds = await Task.WhenAll(checkouts);
+        }
+
+        var refs = orderIds.Select(id => $"{StorebridgeSystem.StoreId}-{id}").ToList();
+        var settled = new List<OrderView>();
+        foreach (var orderRef in refs)
+        {
+            await Eventually.TrueAsync(async () => (await _system.GetOrderAsync(orderRef))?.State is OrderState.AwaitingShipment or OrderState.OnHold,
+                TimeSpan.FromSeconds(60));
+            settled.Add((await _system.GetOrderAsync(orderRef))!);
+        }
+
+        Assert.Single(settled, o => o.State == OrderState.AwaitingShipment);
+        var held = Assert.Single(settled, o => o.State == OrderState.OnHold);
+        Assert.StartsWith("stock-short", held.StatusReason, StringComparison.Ordinal);
+        Assert.Equal(1, (await Task.WhenAll(refs.Select(_system.ErpSalesOrdersAsync))).Sum(s => s.Count));
+    }
 }
