@@ -151,6 +151,20 @@ public sealed class OrderToCashTests : IAsyncLifetime
         Assert.Single(settled, o => o.State == OrderState.AwaitingShipment);
         var held = Assert.Single(settled, o => o.State == OrderState.OnHold);
         Assert.StartsWith("stock-short", held.StatusReason, StringComparison.Ordinal);
-        Assert.Equal(1, (await Task.WhenAll(refs.Select(_system.ErpSalesOrdersAsync))).Sum(s => s.Count));
+        Assert.Equal(1, (await Task.WhenAll(refs.Select(r => _system.ErpSalesOrdersAsync(r)))).Sum(s => s.Count));
+    }
+
+    [Fact]
+    public async Task An_unpaid_order_cancelled_in_the_store_cancels_its_erp_order()
+    {
+        var orderId = await _system.CheckoutAsync(InStockSku(5), 1, paymentMethod: "bacs");
+        var orderRef = $"{StorebridgeSystem.StoreId}-{orderId}";
+        var awaiting = await _system.WaitForOrderStateAsync(orderRef, OrderState.AwaitingPayment);
+
+        await _system.StoreUpdateAsync($"orders/{orderId}", new { status = "cancelled" });
+
+        var cancelled = await _system.WaitForOrderStateAsync(orderRef, OrderState.Cancelled);
+        Assert.Equal(awaiting.ErpSalesOrderId, cancelled.ErpSalesOrderId);
+        Assert.Equal(2, Assert.Single(await _system.ErpSalesOrdersAsync(orderRef, includeCancelled: true)).GetProperty("docstatus").GetInt32());
     }
 }

@@ -134,6 +134,14 @@ public sealed class StorebridgeSystem : IAsyncDisposable
         (await client.SendAsync(request, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
     }
 
+    public async Task StoreUpdateAsync(string path, object changes)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(Store.BaseUrl, "wp-json/wc/v3/") };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.ASCII.GetBytes($"{Store.Options.ConsumerKey}:{Store.Options.ConsumerSecret}")));
+        (await http.PutAsJsonAsync(path, changes, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+    }
+
     public async Task<JsonElement> StoreApiAsync(string path)
     {
         using var http = new HttpClient { BaseAddress = new Uri(Store.BaseUrl, "wp-json/wc/v3/") };
@@ -169,9 +177,11 @@ public sealed class StorebridgeSystem : IAsyncDisposable
     }
 
     /// <summary>The ERP's sales orders for a Storebridge order reference (po_no).</summary>
-    public async Task<List<JsonElement>> ErpSalesOrdersAsync(string orderRef)
+    public async Task<List<JsonElement>> ErpSalesOrdersAsync(string orderRef, bool includeCancelled = false)
     {
-        var filters = Uri.EscapeDataString($"[[\"po_no\",\"=\",\"{orderRef}\"]]");
+        var filters = Uri.EscapeDataString(includeCancelled
+            ? $"[[\"po_no\",\"=\",\"{orderRef}\"]]"
+            : $"[[\"po_no\",\"=\",\"{orderRef}\"],[\"docstatus\",\"!=\",2]]");
         var result = await ErpApiAsync($"api/resource/Sales%20Order?filters={filters}&fields=%5B%22name%22,%22docstatus%22%5D");
         return result.GetProperty("data").EnumerateArray().ToList();
     }
