@@ -38,6 +38,11 @@ public sealed class StorebridgeSystem : IAsyncDisposable
     }
 
     public ErpSimulator Erp { get; }
+    public string ResourcesDirectory => _resources.Directory;
+    public string DataDirectory => _resources.DataDirectory;
+
+    /// <summary>The settings orders runs with in this system (connectors, webhook URL on the given public port).</summary>
+    public Dictionary<string, string?> OrdersSettings(int publicPort) => Settings(Erp, Store, Catalog, publicPort);
     public StoreSimulator Store { get; }
     public DaprApp<InventoryGrpc> Inventory { get; }
     public DaprApp<OrdersGrpc> Orders { get; }
@@ -51,19 +56,7 @@ public sealed class StorebridgeSystem : IAsyncDisposable
         var erp = await ErpSimulator.StartAsync(new ErpSimulatorOptions { Seed = 42, Size = SandboxSize.Small });
         var store = await StoreSimulator.StartAsync(new StoreSimulatorOptions { Catalog = catalog, StoreId = StoreId, DeliveryTimeout = TimeSpan.FromSeconds(10) });
 
-        var shared = new Dictionary<string, string?>
-        {
-            [$"WooCommerce:Stores:{StoreId}:BaseUrl"] = store.BaseUrl.ToString(),
-            [$"WooCommerce:Stores:{StoreId}:ConsumerKey"] = store.Options.ConsumerKey,
-            [$"WooCommerce:Stores:{StoreId}:ConsumerSecret"] = store.Options.ConsumerSecret,
-            [$"WooCommerce:Stores:{StoreId}:WebhookSecret"] = store.Options.WebhookSecret,
-            [$"WooCommerce:Stores:{StoreId}:AuthMode"] = nameof(WooAuthMode.Basic),
-            [$"WooCommerce:Stores:{StoreId}:RequestsPerSecond"] = "200",
-            [$"WooCommerce:Stores:{StoreId}:Burst"] = "200",
-            ["Storebridge:Erp:BaseUrl"] = erp.BaseUrl.ToString(),
-            ["Storebridge:Erp:ApiKey"] = erp.ApiKey,
-            ["Storebridge:Erp:ApiSecret"] = erp.ApiSecret,
-        };
+        var shared = SharedSettings(erp, store);
 
         var inventorySettings = new Dictionary<string, string?>(shared)
         {
@@ -75,13 +68,7 @@ public sealed class StorebridgeSystem : IAsyncDisposable
             inventorySettings[$"Inventory:Stores:{StoreId}:Warehouses:{i}"] = catalog.Warehouses[i].Id;
         }
 
-        var ordersPublicPort = ReservedPort.Next();
-        var ordersSettings = new Dictionary<string, string?>(shared)
-        {
-            ["Storebridge:Listen:PublicPort"] = ordersPublicPort.ToString(CultureInfo.InvariantCulture),
-            [$"Orders:Stores:{StoreId}:WebhookUrl"] = $"http://127.0.0.1:{ordersPublicPort}/webhooks/woocommerce/{StoreId}",
-            [$"Orders:Stores:{StoreId}:DefaultErpCustomer"] = catalog.Customers.First(c => c.Kind == SeedCustomerKind.Consumer).Id,
-        };
+        var ordersSettings = Settings(erp, store, catalog, ReservedPort.Next());
 
         var inventory = await DaprApp<InventoryGrpc>.StartAsync("inventory", resources, inventorySettings);
         var catalogApp = await DaprApp<CatalogGrpc>.StartAsync("catalog", resources, shared);
@@ -91,6 +78,29 @@ public sealed class StorebridgeSystem : IAsyncDisposable
         await system.TriggerAsync(Storebridge.Orders.Intake.ReconciliationSweep.BindingName);
         return system;
     }
+
+    private static Dictionary<string, string?> SharedSettings(ErpSimulator erp, StoreSimulator store) => new()
+    {
+
+            [$"WooCommerce:Stores:{StoreId}:BaseUrl"] = store.BaseUrl.ToString(),
+            [$"WooCommerce:Stores:{StoreId}:ConsumerKey"] = store.Options.ConsumerKey,
+            [$"WooCommerce:Stores:{StoreId}:ConsumerSecret"] = store.Options.ConsumerSecret,
+            [$"WooCommerce:Stores:{StoreId}:WebhookSecret"] = store.Options.WebhookSecret,
+            [$"WooCommerce:Stores:{StoreId}:AuthMode"] = nameof(WooAuthMode.Basic),
+            [$"WooCommerce:Stores:{StoreId}:RequestsPerSecond"] = "200",
+            [$"WooCommerce:Stores:{StoreId}:Burst"] = "200",
+            ["Storebridge:Erp:BaseUrl"] = erp.BaseUrl.ToString(),
+            ["Storebridge:Erp:ApiKey"] = erp.ApiKey,
+            ["Storebridge:Erp:ApiSecret"] = erp.ApiSecret,
+    };
+
+    private static Dictionary<string, string?> Settings(ErpSimulator erp, StoreSimulator store, SandboxData catalog, int publicPort) =>
+        new(SharedSettings(erp, store))
+        {
+            ["Storebridge:Listen:PublicPort"] = publicPort.ToString(CultureInfo.InvariantCulture),
+            [$"Orders:Stores:{StoreId}:WebhookUrl"] = $"http://127.0.0.1:{publicPort}/webhooks/woocommerce/{StoreId}",
+            [$"Orders:Stores:{StoreId}:DefaultErpCustomer"] = catalog.Customers.First(c => c.Kind == SeedCustomerKind.Consumer).Id,
+        };
 
     /// <summary>Fires one of orders' cron bindings now, as the runtime would on schedule.</summary>
     public async Task TriggerAsync(string binding)

@@ -55,8 +55,16 @@ public sealed class DaprApp<TEntryPoint> : IAsyncDisposable where TEntryPoint : 
     }
 
 
+    private int _disposed;
+
+    /// <summary>Stops the service and its runtime; a test may stop an app early, so a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         Dapr.Dispose();
         await Service.DisposeAsync();
         await Sidecar.DisposeAsync();
