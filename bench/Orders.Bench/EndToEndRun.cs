@@ -27,6 +27,9 @@ internal static class EndToEndRun
     private static readonly HashSet<OrderState> Stopped =
         [OrderState.OnHold, OrderState.Cancelled, OrderState.Rejected, OrderState.Failed];
 
+    /// <summary>The slowest an order is asked for its state; latencies above a second carry up to this much rounding.</summary>
+    public static readonly TimeSpan MaxPollInterval = TimeSpan.FromMilliseconds(400);
+
     public static async Task<EndToEndResult> RunAsync(BenchSystem system, double perSecond, TimeSpan duration, TimeSpan pollEvery, TimeSpan perOrderLimit)
     {
         // Spread quantity-1 orders over the best-stocked SKUs so stock does not run out and turn orders into holds.
@@ -48,6 +51,9 @@ internal static class EndToEndRun
         var orders = new OrdersService.OrdersServiceClient(channel);
         var apiKey = new Metadata { { "x-api-key", ServiceHost<OrdersGrpc>.ApiKey } };
 
+        // Watching must not become the load: few status calls at a time, and each order is asked less often the
+        // longer it takes.
+        using var polls = new SemaphoreSlim(8);
         var latencies = new ConcurrentBag<double>();
         var others = new ConcurrentDictionary<string, int>();
         var total = (int)(perSecond * duration.TotalSeconds);
@@ -65,7 +71,7 @@ internal static class EndToEndRun
             var sku = skus[i % skus.Length];
             inFlight.Add(Task.Run(async () =>
             {
-                var outcome = await PlaceAndWatchAsync(store, orders, apiKey, sku, pollEvery, perOrderLimit);
+                var outcome = await PlaceAndWatchAsync(store, orders, apiKey, polls, sku, pollEvery, perOrderLimit);
                 if (outcome.LatencyMs is { } ms)
                 {
                     latencies.Add(ms);
@@ -83,7 +89,7 @@ internal static class EndToEndRun
     }
 
     private static async Task<(double? LatencyMs, string? Other)> PlaceAndWatchAsync(
-        HttpClient store, OrdersService.OrdersServiceClient orders, Metadata apiKey, string sku, TimeSpan pollEvery, TimeSpan limit)
+        HttpClient store, OrdersService.OrdersServiceClient orders, Metadata apiKey, SemaphoreSlim polls, string sku, TimeSpan pollEvery, TimeSpan limit)
     {
         var started = Stopwatch.GetTimestamp();
         long orderId;
@@ -109,8 +115,10 @@ internal static class EndToEndRun
 
         var orderRef = $"{BenchSystem.StoreId}-{orderId}";
         var last = OrderState.Unspecified;
+        var wait = pollEvery;
         while (Stopwatch.GetElapsedTime(started) < limit)
         {
+            await polls.WaitAsync();
             try
             {
                 var view = (await orders.GetOrderAsync(new GetOrderRequest { OrderRef = orderRef }, apiKey)).Order;
@@ -129,8 +137,13 @@ internal static class EndToEndRun
             {
                 // Not taken in yet: the store's webhook is still on its way.
             }
+            finally
+            {
+                polls.Release();
+            }
 
-            await Task.Delay(pollEvery);
+            await Task.Delay(wait);
+            wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, MaxPollInterval.Ticks));
         }
 
         return (null, $"still {last} after {limit.TotalSeconds:0}s");

@@ -8,14 +8,17 @@ using Storebridge.Orders.Bench;
 using Storebridge.WooCommerce.Webhooks;
 
 const int Clients = 32;
-var warmup = TimeSpan.FromSeconds(3);
-var intakeDuration = TimeSpan.FromSeconds(15);
+var warmup = TimeSpan.FromSeconds(2);
+var intakeDuration = TimeSpan.FromSeconds(12);
 const double E2eRate = 50;
 // The issue asks for a minute; half of it keeps `make bench` under two minutes on a small machine.
 var e2eDuration = TimeSpan.FromSeconds(30);
 const int ErpLatencyMs = 20;
 
 var inv = CultureInfo.InvariantCulture;
+// WebApplicationFactory finds the services' content roots through MvcTestingAppManifest.json in the current
+// directory, as under `dotnet test`; `dotnet run` starts elsewhere.
+Directory.SetCurrentDirectory(AppContext.BaseDirectory);
 Console.WriteLine(string.Create(inv, $"Orders.Bench: {Environment.ProcessorCount} cores, {Clients} clients, loopback only"));
 
 // Every delivery is a new order: the fixture with its id (and number) swapped per request.
@@ -25,49 +28,55 @@ fixture["id"] = long.Parse(Placeholder, inv);
 fixture["number"] = Placeholder;
 var template = fixture.ToJsonString();
 
-Console.WriteLine("Starting ERP and store simulators, inventory, catalog and orders with their local runtimes...");
-var system = await BenchSystem.StartAsync(ErpLatencyMs);
 var rows = new List<string[]>();
 string? e2eNote = null;
+
+// The ceiling first, with nothing else running.
+Console.WriteLine(string.Create(inv, $"Bare endpoint ceiling: {intakeDuration.TotalSeconds:0} s..."));
+var (bare, bareAddress) = await BareEndpoint.StartAsync();
+await using (bare)
+{
+    using var client = NewClient(bareAddress);
+    var result = await LoadRun.RunAsync("bare", client, Clients, warmup, intakeDuration, seq => Delivery(seq, "unused"));
+    rows.Add(Row("bare ASP.NET Core endpoint (ceiling)", result, "-"));
+}
+
+// Each run gets a fresh system: the workflows behind one run's orders would otherwise weigh on the next.
+Console.WriteLine("Starting ERP and store simulators, inventory, catalog and orders with their local runtimes...");
+var system = await BenchSystem.StartAsync(ErpLatencyMs);
 try
 {
-    Console.WriteLine(string.Create(inv, $"End to end: {E2eRate:0} checkouts/s for {e2eDuration.TotalSeconds:0} s, ERP latency {ErpLatencyMs} ms..."));
-    try
-    {
-        var e2e = await EndToEndRun.RunAsync(system, E2eRate, e2eDuration, TimeSpan.FromMilliseconds(25), TimeSpan.FromSeconds(20));
-        var acked = e2e.AckLatenciesMs;
-        rows.Add(["checkout -> ERP ack (end to end)", string.Create(inv, $"{acked.Length}/{e2e.Placed} acked at {e2e.AchievedRate:0.0}/s"),
-            Ms(Stats.Percentile(acked, 50)), Ms(Stats.Percentile(acked, 99)), "p99 <= 1000 ms (50/s for 60 s)"]);
-        if (e2e.Others.Count > 0)
-        {
-            e2eNote = "  not acknowledged: " + string.Join(", ", e2e.Others.OrderByDescending(o => o.Value).Select(o => $"{o.Key} x{o.Value}"));
-        }
-    }
-    catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or TimeoutException)
-    {
-        rows.Add(["checkout -> ERP ack (end to end)", "not measured: " + ex.Message, "", "", ""]);
-    }
-
-    Console.WriteLine(string.Create(inv, $"Bare endpoint ceiling: {intakeDuration.TotalSeconds:0} s..."));
-    var (bare, bareAddress) = await BareEndpoint.StartAsync();
-    await using (bare)
-    {
-        using var client = NewClient(bareAddress);
-        var result = await LoadRun.RunAsync("bare", client, Clients, warmup, intakeDuration, seq => Delivery(seq, "unused"));
-        rows.Add(Row("bare ASP.NET Core endpoint (ceiling)", result, "-"));
-    }
-
     Console.WriteLine(string.Create(inv, $"Orders webhook intake: {intakeDuration.TotalSeconds:0} s of signed order.created deliveries..."));
-    {
-        using var client = NewClient(system.Orders.Service.Address);
-        var result = await LoadRun.RunAsync("intake", client, Clients, warmup, intakeDuration, seq => Delivery(seq, system.Store.Options.WebhookSecret));
-        rows.Add(Row("orders webhook intake (signed)", result, ">= 1000/s, p99 <= 50 ms"));
-    }
+    using var client = NewClient(system.Orders.Service.Address);
+    var result = await LoadRun.RunAsync("intake", client, Clients, warmup, intakeDuration, seq => Delivery(seq, system.Store.Options.WebhookSecret));
+    rows.Add(Row("orders webhook intake (signed)", result, ">= 1000/s, p99 <= 50 ms"));
 }
 finally
 {
-    // Workflows of the intake run are still going; stopping the system must not hold the bench up.
-    await system.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)).ContinueWith(_ => { }, TaskScheduler.Default);
+    await StopAsync(system);
+}
+
+Console.WriteLine("Starting a fresh system...");
+system = await BenchSystem.StartAsync(ErpLatencyMs);
+try
+{
+    Console.WriteLine(string.Create(inv, $"End to end: {E2eRate:0} checkouts/s for {e2eDuration.TotalSeconds:0} s, ERP latency {ErpLatencyMs} ms..."));
+    var e2e = await EndToEndRun.RunAsync(system, E2eRate, e2eDuration, TimeSpan.FromMilliseconds(25), TimeSpan.FromSeconds(15));
+    var acked = e2e.AckLatenciesMs;
+    rows.Add(["checkout -> ERP ack (end to end)", string.Create(inv, $"{acked.Length}/{e2e.Placed} acked, placed at {e2e.AchievedRate:0.0}/s"),
+        Ms(Stats.Percentile(acked, 50)), Ms(Stats.Percentile(acked, 99)), "p99 <= 1000 ms (50/s for 60 s)"]);
+    if (e2e.Others.Count > 0)
+    {
+        e2eNote = "  not acknowledged within 15 s: " + string.Join(", ", e2e.Others.OrderByDescending(o => o.Value).Select(o => $"{o.Key} x{o.Value}"));
+    }
+}
+catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException)
+{
+    rows.Add(["checkout -> ERP ack (end to end)", "not measured: " + ex.Message, "", "", ""]);
+}
+finally
+{
+    await StopAsync(system);
 }
 
 Console.WriteLine();
@@ -86,7 +95,7 @@ if (e2eNote is not null)
 }
 
 Console.WriteLine(string.Create(inv,
-    $"Intake: {Clients} closed-loop clients, {warmup.TotalSeconds:0} s warm-up then {intakeDuration.TotalSeconds:0} s measured. End to end: {e2eDuration.TotalSeconds:0} s instead of the issue's 60 s to keep the bench bounded; latency resolution 25 ms (polling)."));
+    $"Intake: {Clients} closed-loop clients, {warmup.TotalSeconds:0} s warm-up then {intakeDuration.TotalSeconds:0} s measured. End to end: open loop, {e2eDuration.TotalSeconds:0} s instead of the issue's 60 s to keep the bench bounded; state polled from 25 ms backing off to {EndToEndRun.MaxPollInterval.TotalMilliseconds:0} ms."));
 
 // Kestrel and runtime threads left by a slow shutdown must not keep `make bench` waiting.
 Environment.Exit(0);
@@ -118,5 +127,9 @@ string[] Row(string name, LoadResult r, string target) =>
     Ms(r.Percentile(99)),
     target,
 ];
+
+// Workflows of a run may still be going; stopping the system must not hold the bench up.
+static Task StopAsync(BenchSystem system) =>
+    system.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
 
 string Ms(double ms) => double.IsNaN(ms) ? "-" : ms.ToString("0.0", inv);
