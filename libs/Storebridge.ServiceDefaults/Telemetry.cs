@@ -8,7 +8,8 @@ using OpenTelemetry.Trace;
 
 namespace Storebridge.ServiceDefaults;
 
-/// <summary>OpenTelemetry for every service: traces, metrics and logs, exported over OTLP when an endpoint is configured.</summary>
+/// <summary>OpenTelemetry for every service: traces, metrics and logs, exported over OTLP when an endpoint is configured
+/// (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c>); without one, only trace context is propagated.</summary>
 public static class Telemetry
 {
     /// <summary>Prefix of every Storebridge ActivitySource and Meter; the wildcard below picks them all up.</summary>
@@ -16,33 +17,44 @@ public static class Telemetry
 
     internal static void AddStorebridgeTelemetry(this IHostApplicationBuilder builder)
     {
-        builder.Logging.AddOpenTelemetry(logging =>
-        {
-            logging.IncludeFormattedMessage = true;
-            logging.IncludeScopes = true;
-        });
-
+        var exporting = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var serviceName = builder.Configuration["OTEL_SERVICE_NAME"]
             ?? builder.Configuration["APP_ID"]
             ?? builder.Environment.ApplicationName;
 
+        // Tracing is always on so trace context flows on every hop (webhook -> service -> runtime -> service), but
+        // without an exporter nothing is recorded: spans, tags, metrics and log copies that nobody reads would cost
+        // the hot paths (intake, deliveries) a large share of their CPU.
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
-            .WithMetrics(metrics => metrics
+            .WithTracing(tracing =>
+            {
+                tracing
+                    .AddSource($"{SourcePrefix}.*")
+                    .AddAspNetCoreInstrumentation(o => o.Filter = context => !HealthEndpoints.IsHealthPath(context.Request.Path))
+                    .AddGrpcClientInstrumentation()
+                    .AddHttpClientInstrumentation();
+                if (!exporting)
+                {
+                    tracing.SetSampler(new AlwaysOffSampler());
+                }
+            });
+
+        if (!exporting)
+        {
+            return;
+        }
+
+        otel.WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter($"{SourcePrefix}.*"))
-            .WithTracing(tracing => tracing
-                .AddSource($"{SourcePrefix}.*")
-                .AddAspNetCoreInstrumentation(o => o.Filter = context => !HealthEndpoints.IsHealthPath(context.Request.Path))
-                .AddGrpcClientInstrumentation()
-                .AddHttpClientInstrumentation());
-
-        // Nothing is exported (and nothing printed) unless an OTLP endpoint is configured.
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            otel.UseOtlpExporter();
-        }
+            .WithLogging(configureBuilder: null, configureOptions: logging =>
+            {
+                logging.IncludeFormattedMessage = true;
+                logging.IncludeScopes = true;
+            })
+            .UseOtlpExporter();
     }
 }
