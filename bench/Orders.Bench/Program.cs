@@ -29,49 +29,60 @@ fixture["id"] = long.Parse(Placeholder, inv);
 fixture["number"] = Placeholder;
 var template = fixture.ToJsonString();
 
+// `intake` or `e2e` runs one part only (for profiling); no argument runs both.
+var only = args.FirstOrDefault();
+var runIntake = only is null or "intake";
+var runE2e = only is null or "e2e";
+
 var rows = new List<string[]>();
 var notes = new List<string>();
 
 // The ceiling first, with nothing else running.
-Console.WriteLine(string.Create(inv, $"Bare endpoint ceiling: {intakeDuration.TotalSeconds:0} s..."));
-var (bare, bareAddress) = await BareEndpoint.StartAsync();
-await using (bare)
+if (runIntake)
 {
-    using var client = NewClient(bareAddress);
-    var result = await LoadRun.RunAsync("bare", client, Clients, warmup, intakeDuration, seq => Delivery(seq, "unused"));
-    rows.Add(Row("bare ASP.NET Core endpoint (ceiling)", result, "-"));
+    Console.WriteLine(string.Create(inv, $"Bare endpoint ceiling: {intakeDuration.TotalSeconds:0} s..."));
+    var (bare, bareAddress) = await BareEndpoint.StartAsync();
+    await using (bare)
+    {
+        using var client = NewClient(bareAddress);
+        var result = await LoadRun.RunAsync("bare", client, Clients, warmup, intakeDuration, seq => Delivery(seq, "unused"));
+        rows.Add(Row("bare ASP.NET Core endpoint (ceiling)", result, "-"));
+    }
+
+    // Each run gets a fresh system: the workflows behind one run's orders would otherwise weigh on the next.
+    Console.WriteLine("Starting ERP and store simulators, inventory, catalog and orders with their local runtimes...");
+    var system = await BenchSystem.StartAsync(ErpLatencyMs);
+    try
+    {
+        Console.WriteLine(string.Create(inv, $"Orders webhook intake: {intakeDuration.TotalSeconds:0} s of signed order.created deliveries..."));
+        using var client = NewClient(system.Orders.Service.Address);
+        var result = await LoadRun.RunAsync("intake", client, Clients, warmup, intakeDuration, seq => Delivery(seq, system.Store.Options.WebhookSecret));
+        rows.Add(Row("orders webhook intake (signed)", result, ">= 1000/s, p99 <= 50 ms"));
+    }
+    finally
+    {
+        await StopAsync(system);
+    }
 }
 
-// Each run gets a fresh system: the workflows behind one run's orders would otherwise weigh on the next.
-Console.WriteLine("Starting ERP and store simulators, inventory, catalog and orders with their local runtimes...");
-var system = await BenchSystem.StartAsync(ErpLatencyMs);
-try
+if (runE2e)
 {
-    Console.WriteLine(string.Create(inv, $"Orders webhook intake: {intakeDuration.TotalSeconds:0} s of signed order.created deliveries..."));
-    using var client = NewClient(system.Orders.Service.Address);
-    var result = await LoadRun.RunAsync("intake", client, Clients, warmup, intakeDuration, seq => Delivery(seq, system.Store.Options.WebhookSecret));
-    rows.Add(Row("orders webhook intake (signed)", result, ">= 1000/s, p99 <= 50 ms"));
-}
-finally
-{
-    await StopAsync(system);
-}
-
-Console.WriteLine("Starting a fresh system...");
-system = await BenchSystem.StartAsync(ErpLatencyMs);
-try
-{
-    // A light rate first: the latency of an order on an otherwise idle system, for reference beside the rate.
-    await EndToEndAsync(system, LightRate, TimeSpan.FromSeconds(10), "-");
-    await EndToEndAsync(system, E2eRate, e2eDuration, "p99 <= 1000 ms (50/s for 60 s)");
-}
-catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException)
-{
-    rows.Add(["checkout -> ERP ack", "not measured: " + ex.Message, "", "", ""]);
-}
-finally
-{
-    await StopAsync(system);
+    Console.WriteLine("Starting a fresh system...");
+    var system = await BenchSystem.StartAsync(ErpLatencyMs);
+    try
+    {
+        // A light rate first: the latency of an order on an otherwise idle system, for reference beside the rate.
+        await EndToEndAsync(system, LightRate, TimeSpan.FromSeconds(10), "-");
+        await EndToEndAsync(system, E2eRate, e2eDuration, "p99 <= 1000 ms (50/s for 60 s)");
+    }
+    catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException)
+    {
+        rows.Add(["checkout -> ERP ack", "not measured: " + ex.Message, "", "", ""]);
+    }
+    finally
+    {
+        await StopAsync(system);
+    }
 }
 
 Console.WriteLine();

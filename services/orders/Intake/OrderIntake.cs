@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Dapr.Client;
+using Google.Protobuf;
 using Storebridge.Contracts;
 using Storebridge.ServiceDefaults.Exceptions;
 using Storebridge.WooCommerce.Mapping;
@@ -75,10 +76,12 @@ public sealed partial class OrderIntake(
 
     /// <summary>
     /// A short hash of the canonical order: the same for every copy of a version whatever its source (webhook body or
-    /// the sweep's listing), different when anything Storebridge uses changed.
+    /// the sweep's listing), different when anything Storebridge uses changed. Hashes the protobuf encoding: map
+    /// entries are written in the mapper's insertion order (the store's meta_data order), as the JSON form did, and
+    /// formatting JSON cost a tenth of intake's CPU.
     /// </summary>
     public static string Fingerprint(Contracts.Orders.V1.Order order) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(EventJson.Format(order))))[..16];
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(order.ToByteArray()))[..16];
 
     private static Dictionary<string, string> Details(string source, string? topic, string? deliveryId)
     {
