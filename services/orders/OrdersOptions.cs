@@ -14,6 +14,12 @@ public sealed class OrdersOptions
     /// <summary>How long a paid order may wait for the ERP to ship it before it goes on hold.</summary>
     public TimeSpan ShipmentTimeout { get; set; } = TimeSpan.FromDays(14);
 
+    /// <summary>
+    /// How long a delivery stays in the inbox (state TTL). Long enough for any redelivery or sweep to be recognised
+    /// as a duplicate and for a person to look at it; the order's own record and saga are kept independently.
+    /// </summary>
+    public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(30);
+
     public StoreOrderSettings For(string storeId) =>
         Stores.TryGetValue(storeId, out var settings) ? settings : new StoreOrderSettings();
 }

@@ -49,7 +49,7 @@ public static partial class IntakeDispatch
             return Results.Ok();
         }
 
-        var result = await workflows.StartOrSignalAsync(mapped.Order!, cancellationToken);
+        var result = await workflows.StartOrSignalAsync(mapped.Order!, dispatchedBefore: last is not null, cancellationToken);
         await inbox.MarkDispatchedAsync(entry.StoreId, entry.OrderId, entry.DateModifiedGmt, cancellationToken);
         LogDispatched(logger, mapped.Order!.OrderRef, entry.DateModifiedGmt, result);
         return Results.Ok();

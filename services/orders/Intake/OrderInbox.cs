@@ -1,4 +1,5 @@
 using Dapr.Client;
+using Microsoft.Extensions.Options;
 using Storebridge.ServiceDefaults;
 
 namespace Storebridge.Orders.Intake;
@@ -27,7 +28,7 @@ public sealed record InboxEntry(
 /// second resolution in WooCommerce) plus a fingerprint of the canonical order, so two changes within one second
 /// (checkout pending, then paid) are two versions.
 /// </summary>
-public sealed class OrderInbox(DaprClient dapr)
+public sealed class OrderInbox(DaprClient dapr, IOptionsMonitor<OrdersOptions> options)
 {
     public static string Key(string storeId, long orderId, string dateModifiedGmt, string fingerprint) =>
         $"inbox|{storeId}|{orderId}|{dateModifiedGmt}|{fingerprint}";
@@ -37,8 +38,12 @@ public sealed class OrderInbox(DaprClient dapr)
     /// <summary>Stores the entry unless that version of the order is already in the inbox; true when it was new.</summary>
     public async Task<bool> TryAddAsync(InboxEntry entry, CancellationToken cancellationToken)
     {
+        // Entries expire (state TTL); the per-order dispatch mark below does not, so a version older than the last one
+        // dispatched is still recognised after its entry is gone.
+        var ttl = ((long)options.CurrentValue.InboxRetention.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
         return await dapr.TrySaveStateAsync(DaprComponents.StateStore, entry.Key, entry, etag: "",
-            new StateOptions { Concurrency = ConcurrencyMode.FirstWrite }, cancellationToken: cancellationToken);
+            new StateOptions { Concurrency = ConcurrencyMode.FirstWrite }, new Dictionary<string, string> { ["ttlInSeconds"] = ttl },
+            cancellationToken);
     }
 
     public Task<InboxEntry?> GetAsync(string key, CancellationToken cancellationToken) =>

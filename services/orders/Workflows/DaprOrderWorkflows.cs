@@ -8,10 +8,11 @@ namespace Storebridge.Orders.Workflows;
 /// <summary>Starts or signals order workflows through the Dapr workflow client.</summary>
 public sealed class DaprOrderWorkflows(DaprWorkflowClient workflows, IOptionsMonitor<OrdersOptions> options) : IOrderWorkflows
 {
-    public async Task<DispatchResult> StartOrSignalAsync(Order order, CancellationToken cancellationToken)
+    public async Task<DispatchResult> StartOrSignalAsync(Order order, bool dispatchedBefore, CancellationToken cancellationToken)
     {
         var json = EventJson.Format(order);
-        if (await workflows.GetWorkflowStateAsync(order.OrderRef, getInputsAndOutputs: false, cancellationToken) is { Exists: true })
+        // An order seen before is never started again: a finished instance must not be re-created by a late version.
+        if (dispatchedBefore)
         {
             await workflows.RaiseEventAsync(order.OrderRef, OrderWorkflowEvents.StoreOrderUpdated, new StoreOrderVersion(json), cancellationToken);
             return DispatchResult.Signalled;
@@ -29,7 +30,7 @@ public sealed class DaprOrderWorkflows(DaprWorkflowClient workflows, IOptionsMon
                 throw;
             }
 
-            // Another replica started it between the look-up and the start: this version becomes an update.
+            // Already started (another replica, or a hand-off redelivered before it was marked): this version is an update.
             await workflows.RaiseEventAsync(order.OrderRef, OrderWorkflowEvents.StoreOrderUpdated, new StoreOrderVersion(json), cancellationToken);
             return DispatchResult.Signalled;
         }
