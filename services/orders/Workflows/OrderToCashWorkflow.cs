@@ -28,16 +28,21 @@ public sealed partial class OrderToCashWorkflow : Workflow<OrderWorkflowInput, O
     {
         var logger = context.CreateReplaySafeLogger<OrderToCashWorkflow>();
         var saga = new Saga(context, EventJson.Parse<Order>(input.OrderJson), input);
-        await saga.RecordAsync(OrderState.Received, null, new OrderReceived { Order = saga.Order, OccurredAt = saga.Now });
-
+        var received = new OrderReceived { Order = saga.Order, OccurredAt = saga.Now };
         if (saga.Order.StoreStatus is StoreOrderStatus.Cancelled or StoreOrderStatus.Failed or StoreOrderStatus.Trash)
         {
+            await saga.RecordAsync(OrderState.Received, null, received);
             return await saga.CancelAsync($"store order is {saga.Order.StoreStatus}");
         }
 
+        // Recording a state and the step it names run side by side (one workflow turn, not two); the next state is
+        // only recorded once both are done, so an order's recorded history stays in order.
+
         // 1. Normalising happened at intake: only orders that map to the canonical model get here. The ERP account the
         //    order is booked to: the business's own, or the store's consumer account.
-        var customer = await context.CallActivityAsync<CustomerResolution>(nameof(ResolveCustomerActivity), new CustomerInput(saga.OrderJson), ErpRetry);
+        var resolving = context.CallActivityAsync<CustomerResolution>(nameof(ResolveCustomerActivity), new CustomerInput(saga.OrderJson), ErpRetry);
+        await saga.RecordAsync(OrderState.Received, null, received);
+        var customer = await resolving;
         if (customer.ErpCustomerId is null)
         {
             return await saga.HoldAsync("customer-unlinked", customer.Problem ?? "No ERP customer for this order.");
@@ -46,8 +51,9 @@ public sealed partial class OrderToCashWorkflow : Workflow<OrderWorkflowInput, O
         // 2. B2B: price and credit decisions come from the catalog service (the ERP owns credit).
         if (saga.Order.Customer?.Kind == Contracts.Common.V1.CustomerKind.Business)
         {
+            var checking = context.CallActivityAsync<CreditCheckResult>(nameof(CheckCreditActivity), new CreditCheckInput(saga.OrderJson, customer.ErpCustomerId), DependencyRetry);
             await saga.RecordAsync(OrderState.CheckingCredit, null, null);
-            var credit = await context.CallActivityAsync<CreditCheckResult>(nameof(CheckCreditActivity), new CreditCheckInput(saga.OrderJson, customer.ErpCustomerId), DependencyRetry);
+            var credit = await checking;
             if (!credit.Approved)
             {
                 return await saga.HoldAsync("credit-refused", credit.Reason ?? "Credit refused.");
@@ -55,10 +61,11 @@ public sealed partial class OrderToCashWorkflow : Workflow<OrderWorkflowInput, O
         }
 
         // 3. Reserve every line or none.
-        await saga.RecordAsync(OrderState.Reserving, null, null);
-        var reservation = await context.CallActivityAsync<ReserveResult>(nameof(ReserveStockActivity),
+        var reserving = context.CallActivityAsync<ReserveResult>(nameof(ReserveStockActivity),
             new ReserveInput(saga.Order.OrderRef, saga.Order.StoreId, saga.Order.Lines.Select(l => new OrderLineQuantity(l.Sku, l.Quantity)).ToList()),
             DependencyRetry);
+        await saga.RecordAsync(OrderState.Reserving, null, null);
+        var reservation = await reserving;
         if (!reservation.Reserved)
         {
             return await saga.HoldAsync("stock-short", $"Not enough stock: {reservation.Shortages}");
@@ -67,11 +74,12 @@ public sealed partial class OrderToCashWorkflow : Workflow<OrderWorkflowInput, O
         saga.ReservationHeld = true;
 
         // 4. The ERP sales order, looked up by external reference first so a retry never makes a second one.
+        var creating = context.CallActivityAsync<ErpOrderResult>(nameof(CreateErpSalesOrderActivity), new ErpOrderInput(saga.OrderJson, reservation.Lines, customer.ErpCustomerId), ErpRetry);
         await saga.RecordAsync(OrderState.AwaitingErpAck, null, null);
         ErpOrderResult erp;
         try
         {
-            erp = await context.CallActivityAsync<ErpOrderResult>(nameof(CreateErpSalesOrderActivity), new ErpOrderInput(saga.OrderJson, reservation.Lines, customer.ErpCustomerId), ErpRetry);
+            erp = await creating;
         }
         catch (WorkflowTaskFailedException ex)
         {
@@ -87,10 +95,10 @@ public sealed partial class OrderToCashWorkflow : Workflow<OrderWorkflowInput, O
         saga.ErpSalesOrderId = erp.SalesOrderId;
 
         // 5. The ERP's own reservation now covers the stock: commit ours, confirm to everyone.
-        await context.CallActivityAsync(nameof(CommitReservationActivity), new CommitInput(saga.Order.OrderRef, erp.SalesOrderId!), DependencyRetry);
-        await saga.RecordAsync(OrderState.Confirmed, null,
-            new OrderConfirmed { Order = saga.Order, ErpSalesOrderId = erp.SalesOrderId, OccurredAt = saga.Now });
-        await saga.NoteAsync($"Storebridge: confirmed in the ERP as sales order {erp.SalesOrderId}.");
+        await Task.WhenAll(
+            context.CallActivityAsync(nameof(CommitReservationActivity), new CommitInput(saga.Order.OrderRef, erp.SalesOrderId!), DependencyRetry),
+            saga.RecordAsync(OrderState.Confirmed, null, new OrderConfirmed { Order = saga.Order, ErpSalesOrderId = erp.SalesOrderId, OccurredAt = saga.Now }),
+            saga.NoteAsync($"Storebridge: confirmed in the ERP as sales order {erp.SalesOrderId}."));
 
         // 6. Payment (unless the store already had it), then shipment — both with durable deadlines.
         if (!IsPaid(saga.Order))
@@ -108,8 +116,9 @@ public sealed partial class OrderToCashWorkflow : Workflow<OrderWorkflowInput, O
             }
         }
 
-        await saga.PublishAsync(new OrderPaid { OrderRef = saga.Order.OrderRef, Payment = saga.Order.Payment, OccurredAt = saga.Now });
-        await saga.RecordAsync(OrderState.AwaitingShipment, null, null);
+        await Task.WhenAll(
+            saga.PublishAsync(new OrderPaid { OrderRef = saga.Order.OrderRef, Payment = saga.Order.Payment, OccurredAt = saga.Now }),
+            saga.RecordAsync(OrderState.AwaitingShipment, null, null));
 
         var deadline = context.CurrentUtcDateTime + saga.Options.ShipmentTimeout;
         var shipmentWait = context.WaitForExternalEventAsync<ShipmentSignal>(OrderWorkflowEvents.ErpShipment, saga.Options.ShipmentTimeout);
@@ -200,8 +209,15 @@ public sealed partial class OrderToCashWorkflow : Workflow<OrderWorkflowInput, O
     /// <summary>The running order and the compensations it owes; all its I/O goes through activities.</summary>
     private sealed class Saga(WorkflowContext context, Order order, OrderWorkflowInput input)
     {
+        // Formatted once per version: every replay of every turn re-runs the code that builds activity inputs.
+        private string? _orderJson = input.OrderJson;
+
+        // The order version the record was last given: a transition carries the order only when it changed, which
+        // keeps workflow history (replayed on every turn) from holding a copy of the order per step.
+        private string? _recordedOrderJson;
+
         public Order Order { get; private set; } = order;
-        public string OrderJson => EventJson.Format(Order);
+        public string OrderJson => _orderJson ??= EventJson.Format(Order);
         public bool ReservationHeld { get; set; }
         public string? ErpSalesOrderId { get; set; }
         public OrderWorkflowInput Options { get; } = input;
@@ -214,13 +230,18 @@ public sealed partial class OrderToCashWorkflow : Workflow<OrderWorkflowInput, O
             if (Order.ModifiedAt is null || newer.ModifiedAt is null || newer.ModifiedAt.ToDateTime() >= Order.ModifiedAt.ToDateTime())
             {
                 Order = newer;
+                _orderJson = update.OrderJson;
             }
         }
 
-        public Task RecordAsync(OrderState state, string? reason, Google.Protobuf.IMessage? evt) =>
-            context.CallActivityAsync(nameof(RecordTransitionActivity), new TransitionInput(
-                Order.OrderRef, Order.StoreId, Order.OrderNumber, state, reason, ErpSalesOrderId, OrderJson,
+        public Task RecordAsync(OrderState state, string? reason, Google.Protobuf.IMessage? evt)
+        {
+            var changed = OrderJson == _recordedOrderJson ? null : OrderJson;
+            _recordedOrderJson = OrderJson;
+            return context.CallActivityAsync(nameof(RecordTransitionActivity), new TransitionInput(
+                Order.OrderRef, Order.StoreId, Order.OrderNumber, state, reason, ErpSalesOrderId, changed,
                 evt?.Descriptor.FullName, evt is null ? null : EventJson.Format(evt)), DependencyRetry);
+        }
 
         public Task PublishAsync(Google.Protobuf.IMessage evt) =>
             context.CallActivityAsync(nameof(RecordTransitionActivity), new TransitionInput(
