@@ -30,6 +30,12 @@ public sealed class StoreOrderSettings
     /// <summary>ERP customer for consumer (guest and registered) orders, as ERPNext's "Website Customer" convention.</summary>
     public string DefaultErpCustomer { get; set; } = "Website Customer";
 
+    /// <summary>
+    /// A paid order cancelled before shipment is refunded through the store's payment gateway (true), or listed as a
+    /// refund due for a person (false, for stores whose gateways cannot refund or who refund by hand).
+    /// </summary>
+    public bool RefundCancelledOrders { get; set; } = true;
+
     /// <summary>Days from order to promised delivery on the ERP sales order.</summary>
     public int DeliveryLeadDays { get; set; } = 3;
 

@@ -167,4 +167,21 @@ public sealed class OrderToCashTests : IAsyncLifetime
         Assert.Equal(awaiting.ErpSalesOrderId, cancelled.ErpSalesOrderId);
         Assert.Equal(2, Assert.Single(await _system.ErpSalesOrdersAsync(orderRef, includeCancelled: true)).GetProperty("docstatus").GetInt32());
     }
+
+    [Fact]
+    public async Task A_paid_order_cancelled_before_shipment_is_refunded_through_the_store_once()
+    {
+        var orderId = await _system.CheckoutAsync(InStockSku(5), 2, paymentMethod: "stripe");
+        var orderRef = $"{StorebridgeSystem.StoreId}-{orderId}";
+        await _system.WaitForOrderStateAsync(orderRef, OrderState.AwaitingShipment);
+
+        await _system.StoreUpdateAsync($"orders/{orderId}", new { status = "cancelled" });
+
+        await _system.WaitForOrderStateAsync(orderRef, OrderState.Cancelled);
+        var storeOrder = await _system.StoreApiAsync($"orders/{orderId}");
+        var refund = Assert.Single((await _system.StoreApiAsync($"orders/{orderId}/refunds")).EnumerateArray());
+        Assert.Equal(storeOrder.GetProperty("total").GetString(), refund.GetProperty("amount").GetString());
+        Assert.True(refund.GetProperty("refunded_payment").GetBoolean());
+        Assert.Equal(2, Assert.Single(await _system.ErpSalesOrdersAsync(orderRef, includeCancelled: true)).GetProperty("docstatus").GetInt32());
+    }
 }

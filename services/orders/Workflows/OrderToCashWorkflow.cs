@@ -275,8 +275,21 @@ public sealed partial class OrderToCashWorkflow : Workflow<OrderWorkflowInput, O
         {
             var erpCancelled = ErpSalesOrderId is not null;
             await CompensateAsync(reason);
-            await RecordAsync(OrderState.Cancelled, reason,
-                new OrderCancelled { OrderRef = Order.OrderRef, Reason = reason, ErpOrderCancelled = erpCancelled, OccurredAt = Now });
+            var cancelled = new OrderCancelled { OrderRef = Order.OrderRef, Reason = reason, ErpOrderCancelled = erpCancelled, OccurredAt = Now };
+            if (Order.Payment?.Paid == true)
+            {
+                // The customer paid: the money goes back (or is listed as owed), never silently kept.
+                var refund = await context.CallActivityAsync<RefundResult>(nameof(RefundCancelledOrderActivity),
+                    new RefundInput(Order.OrderRef, Order.StoreId, Order.StoreOrderId, reason), DependencyRetry);
+                cancelled.Refund = refund.Outcome;
+                cancelled.RefundAmount = Contracts.Common.V1.Money.Parse(refund.Amount, refund.CurrencyCode);
+            }
+            else
+            {
+                cancelled.Refund = CancellationRefund.NotPaid;
+            }
+
+            await RecordAsync(OrderState.Cancelled, reason, cancelled);
             return new OrderOutcome(OrderState.Cancelled, reason, ErpSalesOrderId);
         }
 

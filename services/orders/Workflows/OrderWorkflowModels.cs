@@ -61,6 +61,12 @@ public sealed record ReleaseInput(string OrderRef, string Reason);
 
 public sealed record CancelErpOrderInput(string SalesOrderId);
 
+/// <summary>Settle the money of a paid order that was cancelled.</summary>
+public sealed record RefundInput(string OrderRef, string StoreId, string StoreOrderId, string Reason);
+
+/// <summary>What became of the customer's money; the amount is a decimal string in the order's currency.</summary>
+public sealed record RefundResult(CancellationRefund Outcome, string Amount, string CurrencyCode);
+
 /// <summary>A status and/or a note for the store order; either may be null.</summary>
 public sealed record StoreUpdateInput(string StoreId, string StoreOrderId, string? Status, string? Note);
 

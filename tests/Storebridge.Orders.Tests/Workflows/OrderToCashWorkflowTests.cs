@@ -47,7 +47,8 @@ public class OrderToCashWorkflowTests
         .OnActivity(nameof(CommitReservationActivity), _ => true)
         .OnActivity(nameof(ReleaseReservationActivity), _ => true)
         .OnActivity(nameof(CancelErpSalesOrderActivity), _ => "Cancelled")
-        .OnActivity(nameof(UpdateStoreOrderActivity), _ => true);
+        .OnActivity(nameof(UpdateStoreOrderActivity), _ => true)
+        .OnActivity(nameof(RefundCancelledOrderActivity), _ => new RefundResult(CancellationRefund.Refunded, "59.80", "USD"));
 
     private static async Task<OrderOutcome> RunAsync(ScriptedWorkflowContext context, Order order) =>
         await new OrderToCashWorkflow().RunAsync(context, Input(order)).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
@@ -276,5 +277,33 @@ public class OrderToCashWorkflowTests
 
         Assert.Equal(OrderState.OnHold, outcome.State);
         Assert.StartsWith("shipment-timeout", outcome.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_paid_order_cancelled_before_shipment_gets_its_money_back_and_says_so()
+    {
+        var context = HappyContext()
+            .Raise(OrderWorkflowEvents.StoreOrderUpdated, Version(NewOrder(StoreOrderStatus.Cancelled, paid: true, minute: 4)));
+
+        var outcome = await RunAsync(context, NewOrder());
+
+        Assert.Equal(OrderState.Cancelled, outcome.State);
+        Assert.Equal(new RefundInput("s1-100", "s1", "100", "cancelled in the store before shipment"),
+            Assert.Single(context.Inputs<RefundInput>(nameof(RefundCancelledOrderActivity))));
+        var cancelled = EventJson.Parse<OrderCancelled>(context.Inputs<TransitionInput>(nameof(RecordTransitionActivity)).Last().EventJson!);
+        Assert.Equal(CancellationRefund.Refunded, cancelled.Refund);
+        Assert.Equal("59.80", cancelled.RefundAmount.Amount);
+    }
+
+    [Fact]
+    public async Task An_unpaid_order_cancelled_in_the_store_owes_no_refund()
+    {
+        var context = HappyContext();
+
+        await RunAsync(context, NewOrder(StoreOrderStatus.Cancelled, paid: false));
+
+        Assert.Equal(0, CallsTo(context, nameof(RefundCancelledOrderActivity)));
+        var cancelled = EventJson.Parse<OrderCancelled>(context.Inputs<TransitionInput>(nameof(RecordTransitionActivity)).Last().EventJson!);
+        Assert.Equal(CancellationRefund.NotPaid, cancelled.Refund);
     }
 }
