@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Storebridge.Sidecar.Hosting;
+using Storebridge.Testing;
 
 namespace Storebridge.Sidecar.Tests;
 
@@ -87,7 +88,7 @@ public sealed class InvocationTests
                   inventory:
                     retry: patient
             """);
-        var port = FreePort();
+        var port = ReservedPort.Next();
         await using var inventory = await SidecarHost.StartAsync(res.Options("inventory", port, appProtocol: "h2c"), Ct);
         await using var orders = await SidecarHost.StartAsync(res.Options("orders"), Ct);
         using var http = Clients.Http(orders);
@@ -104,13 +105,6 @@ public sealed class InvocationTests
         var response = await call;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("reserved:2 units", await response.Content.ReadAsStringAsync(Ct));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [Fact]

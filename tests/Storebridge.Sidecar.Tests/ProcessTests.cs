@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Storebridge.Sidecar.Cli;
 using Storebridge.Sidecar.Config;
 using Storebridge.Sidecar.Hosting;
+using Storebridge.Testing;
 
 namespace Storebridge.Sidecar.Tests;
 
@@ -29,9 +30,9 @@ public sealed class ProcessTests
             await blocked.Task.WaitAsync(TimeSpan.FromSeconds(30));
             return Results.Ok();
         }).WithTopic("pubsub", "slow"));
-        var httpPort = FreePort();
+        var httpPort = ReservedPort.Next();
         using var child = Start("--app-id", "finance", "--app-port", app.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--dapr-http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dapr-grpc-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--dapr-http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--dapr-grpc-port", ReservedPort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--resources-path", res.ResourcesDir, "--data-dir", res.DataDir, "--log-level", "error");
         try
         {
@@ -69,9 +70,9 @@ public sealed class ProcessTests
         await using var app = await TestApp.StartAsync((a, _) => a.MapPost("/cross", () => Results.Ok()).WithTopic("pubsub", "cross"));
         await using var finance = await SidecarHost.StartAsync(res.Options("finance", app.Port), Ct);
         await finance.AppReady.WaitAsync(Ct);
-        var httpPort = FreePort();
+        var httpPort = ReservedPort.Next();
         using var child = Start("--app-id", "orders", "--dapr-http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--dapr-grpc-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--resources-path", res.ResourcesDir, "--data-dir", res.DataDir, "--log-level", "error");
+            "--dapr-grpc-port", ReservedPort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture), "--resources-path", res.ResourcesDir, "--data-dir", res.DataDir, "--log-level", "error");
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
@@ -175,7 +176,7 @@ public sealed class ProcessTests
         using var res = new TempResources();
         var appDir = Path.Combine(res.Root, "app");
         Directory.CreateDirectory(appDir);
-        var httpPort = FreePort();
+        var httpPort = ReservedPort.Next();
         var file = Path.Combine(res.Root, "dapr.yaml");
         File.WriteAllText(file, $$"""
             version: 1
@@ -282,10 +283,4 @@ public sealed class ProcessTests
         Assert.Fail("sidecar did not become healthy");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

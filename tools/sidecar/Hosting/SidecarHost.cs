@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -70,8 +69,6 @@ public sealed class SidecarHost : IAsyncDisposable
         var store = SqliteStore.Acquire(options.DataDir);
         try
         {
-            var httpPort = options.HttpPort == 0 ? FreePort() : options.HttpPort;
-            var grpcPort = options.GrpcPort == 0 ? FreePort() : options.GrpcPort;
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(options.LogLevel);
@@ -91,11 +88,22 @@ public sealed class SidecarHost : IAsyncDisposable
                 });
             }
 
+            // Port 0 is bound as port 0: Kestrel takes a free port from the OS, read back after the start. Reserving a
+            // port first and binding it later would race with every other process looking for one.
+            ListenOptions? httpListen = null, grpcListen = null;
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
                 // HTTP/1.1 only: without TLS Kestrel cannot offer HTTP/2 next to HTTP/1.1 on one port (decision 0012).
-                kestrel.Listen(IPAddress.Loopback, httpPort, l => l.Protocols = HttpProtocols.Http1);
-                kestrel.Listen(IPAddress.Loopback, grpcPort, l => l.Protocols = HttpProtocols.Http2);
+                kestrel.Listen(IPAddress.Loopback, options.HttpPort, l =>
+                {
+                    l.Protocols = HttpProtocols.Http1;
+                    httpListen = l;
+                });
+                kestrel.Listen(IPAddress.Loopback, options.GrpcPort, l =>
+                {
+                    l.Protocols = HttpProtocols.Http2;
+                    grpcListen = l;
+                });
                 kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
                 kestrel.AddServerHeader = false;
             });
@@ -112,18 +120,16 @@ public sealed class SidecarHost : IAsyncDisposable
                     l.AddSimpleConsole(o => o.SingleLine = true);
                 }
             });
-            var runtime = new SidecarRuntime(options, resources, store, loggerFactory.CreateLogger<SidecarRuntime>())
-            {
-                HttpPort = httpPort,
-                GrpcPort = grpcPort,
-            };
+            var runtime = new SidecarRuntime(options, resources, store, loggerFactory.CreateLogger<SidecarRuntime>());
             loggerFactory.Dispose();
             SidecarComposition.AddSidecarServices(builder.Services, runtime);
             var app = builder.Build();
             SidecarComposition.UseSidecarMiddleware(app, runtime);
             SidecarComposition.MapSidecarEndpoints(app);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            await store.RegisterAppAsync(new AppAddress(options.AppId, "127.0.0.1", options.AppPort ?? 0, options.AppProtocol, httpPort, grpcPort), options.TimeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            runtime.HttpPort = httpListen!.IPEndPoint!.Port;
+            runtime.GrpcPort = grpcListen!.IPEndPoint!.Port;
+            await store.RegisterAppAsync(new AppAddress(options.AppId, "127.0.0.1", options.AppPort ?? 0, options.AppProtocol, runtime.HttpPort, runtime.GrpcPort), options.TimeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
             return new SidecarHost(app, store, runtime);
         }
         catch
@@ -151,12 +157,5 @@ public sealed class SidecarHost : IAsyncDisposable
             await _app.DisposeAsync().ConfigureAwait(false);
             _store.Dispose();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
