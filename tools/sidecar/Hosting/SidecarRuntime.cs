@@ -86,6 +86,8 @@ internal sealed partial class SidecarRuntime
 
     public bool HasPubSub(string name) => _pubsubs.ContainsKey(name);
 
+    public ComponentSpec? PubSub(string name) => _pubsubs.GetValueOrDefault(name);
+
     public ISecretStore? SecretStore(string name) => _secretStores.GetValueOrDefault(name);
 
     /// <summary>The Dapr key scheme: <c>appid||key</c>.</summary>

@@ -89,7 +89,13 @@ internal sealed partial class DeliveryService(SidecarRuntime runtime, AppChannel
 
         _byTopic = byTopic;
         runtime.Subscriptions = all.Where(s => byTopic.TryGetValue((s.Item1.PubSubName, s.Item1.Topic), out var kept) && ReferenceEquals(kept, s.Item1)).ToList();
-        await runtime.Store.RegisterSubscriptionsAsync(runtime.AppId, byTopic.Keys, ct).ConfigureAwait(false);
+        var topics = byTopic.Values.Select(s => (s.PubSubName, s.Topic, Ordering: DeliveryOrderingRules.For(runtime.PubSub(s.PubSubName)!, s))).ToList();
+        foreach (var (pubsub, topic, ordering) in topics.Where(t => t.Ordering != DeliveryOrdering.Concurrent))
+        {
+            LogOrdered(logger, pubsub, topic, ordering == DeliveryOrdering.PerKey ? "per partition key" : "one at a time");
+        }
+
+        await runtime.Store.RegisterSubscriptionsAsync(runtime.AppId, topics, ct).ConfigureAwait(false);
         await runtime.Store.ReleaseLeasesAsync(runtime.AppId, ct).ConfigureAwait(false);
     }
 
@@ -321,6 +327,9 @@ internal sealed partial class DeliveryService(SidecarRuntime runtime, AppChannel
             ? (delivery.Body, delivery.ContentType, next, route)
             : (delivery.Body, Publisher.CloudEventsContentType, next, route);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Messages of {PubSub}/{Topic} are delivered in order, {How}")]
+    private static partial void LogOrdered(ILogger logger, string pubSub, string topic, string how);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "App {AppId} subscribed to {PubSub}/{Topic} ({Kind})")]
     private static partial void LogSubscribed(ILogger logger, string appId, string pubSub, string topic, string kind);

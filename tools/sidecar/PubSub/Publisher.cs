@@ -40,9 +40,11 @@ internal sealed class Publisher(SidecarRuntime runtime)
         foreach (var item in items)
         {
             var trace = TraceContext.ChildOf(traceparent);
+            // Kafka's message key (Dapr publish metadata partitionKey, or __key): messages with one key stay in order.
+            var key = item.Metadata.GetValueOrDefault("partitionKey") ?? item.Metadata.GetValueOrDefault("__key");
             if (item.Metadata.TryGetValue("rawPayload", out var rawText) && bool.TryParse(rawText, out var raw) && raw)
             {
-                messages.Add(new NewMessage(pubsub, topic, item.Data, item.ContentType ?? "application/octet-stream", true, trace));
+                messages.Add(new NewMessage(pubsub, topic, item.Data, item.ContentType ?? "application/octet-stream", true, trace, key));
                 continue;
             }
 
@@ -52,7 +54,7 @@ internal sealed class Publisher(SidecarRuntime runtime)
             var envelope = contentType.StartsWith(CloudEventsContentType, StringComparison.OrdinalIgnoreCase)
                 ? CompleteCloudEvent(pubsub, topic, item, ref trace, now)
                 : Envelope(pubsub, topic, item, contentType, trace, now);
-            messages.Add(new NewMessage(pubsub, topic, envelope, CloudEventsContentType, false, trace));
+            messages.Add(new NewMessage(pubsub, topic, envelope, CloudEventsContentType, false, trace, key));
         }
 
         await runtime.Store.PublishAsync(messages, now, ct).ConfigureAwait(false);

@@ -18,8 +18,24 @@ internal sealed record StateEntry(byte[] Value, string ETag, string? ContentType
 /// <summary>A message leased for delivery to one app.</summary>
 internal sealed record LeasedDelivery(long Seq, string PubSub, string Topic, byte[] Body, string ContentType, bool Raw, string? Traceparent, int Attempts);
 
-/// <summary>A message to append to the log.</summary>
-internal sealed record NewMessage(string PubSub, string Topic, byte[] Body, string ContentType, bool Raw, string? Traceparent);
+/// <summary>
+/// A message to append to the log. <paramref name="OrderingKey"/> is the publisher's <c>partitionKey</c>: subscribers
+/// that get per-key ordering (Kafka) receive messages with the same key one at a time, in publish order.
+/// </summary>
+internal sealed record NewMessage(string PubSub, string Topic, byte[] Body, string ContentType, bool Raw, string? Traceparent, string? OrderingKey = null);
+
+/// <summary>How a subscriber receives the messages of one subscription (decision 0013).</summary>
+internal enum DeliveryOrdering
+{
+    /// <summary>Pipelined: many in flight, no order.</summary>
+    Concurrent = 0,
+
+    /// <summary>One at a time in publish order; a message waiting for a retry holds back the ones behind it.</summary>
+    PerTopic = 1,
+
+    /// <summary>As <see cref="PerTopic"/> among messages with the same ordering key; keyless ones are concurrent.</summary>
+    PerKey = 2,
+}
 
 /// <summary>The outcome of one delivery attempt, applied in a batch.</summary>
 internal sealed record DeliveryOutcome(long Seq, DeliveryResult Result, DateTimeOffset? RetryAt = null, string? DeadLetterTopic = null, string? PubSub = null);
@@ -70,6 +86,43 @@ internal sealed class SqliteStore : IDisposable
             CREATE TABLE IF NOT EXISTS apps(app_id TEXT PRIMARY KEY, host TEXT NOT NULL, app_port INTEGER NOT NULL, app_protocol TEXT NOT NULL,
                 http_port INTEGER NOT NULL, grpc_port INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
             """);
+        AddOrderingColumns();
+    }
+
+    // Stores created before ordered delivery lack its columns. Added under the write lock: other processes may be
+    // opening the same store right now.
+    private void AddOrderingColumns()
+    {
+        Execute(_writer, "BEGIN IMMEDIATE");
+        try
+        {
+            if (!HasColumn("subscribers", "ordering"))
+            {
+                Execute(_writer, "ALTER TABLE subscribers ADD COLUMN ordering INTEGER NOT NULL DEFAULT 0");
+            }
+
+            if (!HasColumn("deliveries", "grp"))
+            {
+                Execute(_writer, "ALTER TABLE deliveries ADD COLUMN grp TEXT");
+            }
+
+            // Partial: unordered deliveries (grp NULL) cost nothing extra to insert and delete.
+            Execute(_writer, "CREATE INDEX IF NOT EXISTS deliveries_by_group ON deliveries(app_id, grp, seq) WHERE grp IS NOT NULL");
+            Execute(_writer, "COMMIT");
+        }
+        catch
+        {
+            Execute(_writer, "ROLLBACK");
+            throw;
+        }
+    }
+
+    private bool HasColumn(string table, string column)
+    {
+        using var cmd = _writer.CreateCommand();
+        cmd.CommandText = $"SELECT 1 FROM pragma_table_info('{table}') WHERE name = $c";
+        cmd.Parameters.AddWithValue("$c", column);
+        return cmd.ExecuteScalar() is not null;
     }
 
     /// <summary>Full path of the database file.</summary>
@@ -202,7 +255,7 @@ internal sealed class SqliteStore : IDisposable
     /// <summary>Inserts messages and their deliveries inside one write transaction, looking subscribers up once per topic.</summary>
     private sealed class FanOut(SqliteConnection conn)
     {
-        private readonly Dictionary<(string, string), List<string>> _subscribers = [];
+        private readonly Dictionary<(string, string), List<(string AppId, DeliveryOrdering Ordering)>> _subscribers = [];
 
         public HashSet<string> Touched { get; } = new(StringComparer.Ordinal);
 
@@ -211,14 +264,14 @@ internal sealed class SqliteStore : IDisposable
             if (!_subscribers.TryGetValue((m.PubSub, m.Topic), out var apps))
             {
                 apps = [];
-                var find = Prepared(conn, "SELECT app_id FROM subscribers WHERE pubsub = $p AND topic = $t");
+                var find = Prepared(conn, "SELECT app_id, ordering FROM subscribers WHERE pubsub = $p AND topic = $t");
                 find.Parameters.AddWithValue("$p", m.PubSub);
                 find.Parameters.AddWithValue("$t", m.Topic);
                 using (var reader = find.ExecuteReader())
                 {
                     while (reader.Read())
                     {
-                        apps.Add(reader.GetString(0));
+                        apps.Add((reader.GetString(0), (DeliveryOrdering)reader.GetInt32(1)));
                     }
                 }
 
@@ -234,11 +287,24 @@ internal sealed class SqliteStore : IDisposable
             insert.Parameters.AddWithValue("$tp", (object?)m.Traceparent ?? DBNull.Value);
             insert.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
             var seq = (long)insert.ExecuteScalar()!;
-            foreach (var app in apps)
+            foreach (var (app, ordering) in apps)
             {
-                var delivery = Prepared(conn, "INSERT INTO deliveries(app_id, seq, due_at) VALUES($a, $s, 0)");
+                var group = ordering switch
+                {
+                    DeliveryOrdering.PerTopic => $"{m.PubSub}\n{m.Topic}",
+                    DeliveryOrdering.PerKey when m.OrderingKey is not null => $"{m.PubSub}\n{m.Topic}\n{m.OrderingKey}",
+                    _ => null,
+                };
+                var delivery = Prepared(conn, group is null
+                    ? "INSERT INTO deliveries(app_id, seq, due_at) VALUES($a, $s, 0)"
+                    : "INSERT INTO deliveries(app_id, seq, due_at, grp) VALUES($a, $s, 0, $g)");
                 delivery.Parameters.AddWithValue("$a", app);
                 delivery.Parameters.AddWithValue("$s", seq);
+                if (group is not null)
+                {
+                    delivery.Parameters.AddWithValue("$g", group);
+                }
+
                 delivery.ExecuteNonQuery();
                 Touched.Add(app);
             }
@@ -246,32 +312,38 @@ internal sealed class SqliteStore : IDisposable
     }
 
     /// <summary>Records that <paramref name="appId"/> receives messages of these topics from now on (durably).</summary>
-    public Task RegisterSubscriptionsAsync(string appId, IEnumerable<(string PubSub, string Topic)> topics, CancellationToken ct = default) =>
+    public Task RegisterSubscriptionsAsync(string appId, IEnumerable<(string PubSub, string Topic, DeliveryOrdering Ordering)> topics, CancellationToken ct = default) =>
         WriteAsync(conn =>
         {
             var clear = Prepared(conn, "DELETE FROM subscribers WHERE app_id = $a");
             clear.Parameters.AddWithValue("$a", appId);
             clear.ExecuteNonQuery();
 
-            foreach (var (pubsub, topic) in topics)
+            foreach (var (pubsub, topic, ordering) in topics)
             {
-                var cmd = Prepared(conn, "INSERT OR IGNORE INTO subscribers(app_id, pubsub, topic) VALUES($a, $p, $t)");
+                var cmd = Prepared(conn, "INSERT OR IGNORE INTO subscribers(app_id, pubsub, topic, ordering) VALUES($a, $p, $t, $o)");
                 cmd.Parameters.AddWithValue("$a", appId);
                 cmd.Parameters.AddWithValue("$p", pubsub);
                 cmd.Parameters.AddWithValue("$t", topic);
+                cmd.Parameters.AddWithValue("$o", (int)ordering);
                 cmd.ExecuteNonQuery();
             }
 
             return 0;
         }, ct);
 
+    // A delivery of an ordering group may go out only when no earlier one of its group is still pending: in flight,
+    // waiting for a retry or for the app. Rows without a group are not held back.
+    private const string HeadOfGroup = "(d.grp IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.app_id = d.app_id AND e.grp = d.grp AND e.seq < d.seq))";
+
     /// <summary>Takes leases on due deliveries for an app (other runtimes skip leased rows until the lease runs out).</summary>
     public Task<List<LeasedDelivery>> LeaseDeliveriesAsync(string appId, DateTimeOffset now, TimeSpan lease, int max, CancellationToken ct = default) =>
         WriteAsync(conn =>
         {
-            var cmd = Prepared(conn, """
+            var cmd = Prepared(conn, $"""
                 UPDATE deliveries SET lease_until = $l, attempts = attempts + 1
-                WHERE app_id = $a AND seq IN (SELECT seq FROM deliveries WHERE app_id = $a AND due_at <= $now AND lease_until <= $now ORDER BY seq LIMIT $max)
+                WHERE app_id = $a AND seq IN (SELECT seq FROM deliveries d WHERE app_id = $a AND due_at <= $now AND lease_until <= $now
+                    AND {HeadOfGroup} ORDER BY seq LIMIT $max)
                 RETURNING seq, attempts;
                 """);
             cmd.Parameters.AddWithValue("$a", appId);
@@ -369,7 +441,7 @@ internal sealed class SqliteStore : IDisposable
     /// <summary>Earliest time a delivery of the app becomes due, or null when none is pending.</summary>
     public DateTimeOffset? NextDueAt(string appId) => Read(conn =>
     {
-        var cmd = Prepared(conn, "SELECT MIN(MAX(due_at, lease_until)) FROM deliveries WHERE app_id = $a");
+        var cmd = Prepared(conn, "SELECT MIN(MAX(due_at, lease_until)) FROM deliveries d WHERE app_id = $a AND " + HeadOfGroup);
         cmd.Parameters.AddWithValue("$a", appId);
         var value = cmd.ExecuteScalar();
         return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
