@@ -209,6 +209,9 @@ public sealed class SecurityAndComponentTests
     [InlineData("apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: s\nspec:\n  version: v1\n", "spec.type")]
     [InlineData("apiVersion: dapr.io/v1alpha1\nkind: Resiliency\nmetadata:\n  name: r\nspec:\n  policies:\n    retries:\n      x:\n        policy: constant\n        duration: soon\n", "spec.policies.retries.x.duration")]
     [InlineData("apiVersion: dapr.io/v1alpha1\nkind: Resiliency\nmetadata:\n  name: r\nspec:\n  targets:\n    components:\n      pubsub:\n        inbound:\n          retry: missing\n", "spec.targets.components.pubsub.inbound.retry")]
+    [InlineData("apiVersion: dapr.io/v1alpha1\nkind: Resiliency\nmetadata:\n  name: r\nspec:\n  targets:\n    apps:\n      orders:\n        timeout: missing\n", "spec.targets.apps.orders.timeout")]
+    [InlineData("apiVersion: dapr.io/v1alpha1\nkind: Resiliency\nmetadata:\n  name: r\nspec:\n  policies:\n    timeouts:\n      t: later\n", "spec.policies.timeouts.t")]
+    [InlineData("apiVersion: dapr.io/v1alpha1\nkind: Resiliency\nmetadata:\n  name: r\nspec:\n  policies:\n    circuitBreakers:\n      cb:\n        trip: failures() > 3\n", "spec.policies.circuitBreakers.cb.trip")]
     [InlineData("apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: c\nspec:\n  type: bindings.cron\n  version: v1\n  metadata:\n    - name: schedule\n      value: \"every day\"\n", "spec.metadata.schedule")]
     [InlineData("apiVersion: dapr.io/v2alpha1\nkind: Subscription\nmetadata:\n  name: s\nspec:\n  topic: t\n", "spec.pubsubname")]
     public async Task Malformed_resources_stop_start_naming_the_field(string yaml, string field)

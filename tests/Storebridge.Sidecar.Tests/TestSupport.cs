@@ -43,6 +43,21 @@ internal sealed class TempResources : IDisposable
 
     /// <summary>A Resiliency resource with one constant retry policy for the pub/sub inbound direction.</summary>
     public void WriteRetryPolicy(int maxRetries, string duration = "10ms", string policy = "constant") =>
+        WriteResiliency($"""
+            retries:
+              fast:
+                policy: {policy}
+                duration: {duration}
+                maxRetries: {maxRetries}
+            """, """
+            components:
+              pubsub:
+                inbound:
+                  retry: fast
+            """);
+
+    /// <summary>A Resiliency resource from its <c>spec.policies</c> and <c>spec.targets</c> sections (YAML at column 0).</summary>
+    public void WriteResiliency(string policies, string targets) =>
         Write("resiliency.yaml", $"""
             apiVersion: dapr.io/v1alpha1
             kind: Resiliency
@@ -50,17 +65,12 @@ internal sealed class TempResources : IDisposable
               name: test
             spec:
               policies:
-                retries:
-                  fast:
-                    policy: {policy}
-                    duration: {duration}
-                    maxRetries: {maxRetries}
+            {Indent(policies)}
               targets:
-                components:
-                  pubsub:
-                    inbound:
-                      retry: fast
+            {Indent(targets)}
             """);
+
+    private static string Indent(string yaml) => string.Join("\n", yaml.Split('\n').Select(line => "    " + line));
 
     public string Write(string name, string content)
     {

@@ -7,6 +7,7 @@ using Grpc.Net.Client;
 using Storebridge.Sidecar.Hosting;
 using Storebridge.Sidecar.Invocation;
 using Storebridge.Sidecar.PubSub;
+using Storebridge.Sidecar.Resilience;
 using Storebridge.Sidecar.Storage;
 using AppCallbackInvoke = Dapr.Client.Autogen.Grpc.v1;
 
@@ -98,7 +99,7 @@ internal class DaprGrpcService(SidecarRuntime runtime, Publisher publisher, Invo
     {
         RequireStore(request.StoreName);
         var writes = request.States.Select(s => ToWrite(s, delete: false)).ToList();
-        await WriteAsync(writes, "saving", context.CancellationToken).ConfigureAwait(false);
+        await WriteAsync(request.StoreName, writes, "saving", context.CancellationToken).ConfigureAwait(false);
         return new Empty();
     }
 
@@ -106,14 +107,14 @@ internal class DaprGrpcService(SidecarRuntime runtime, Publisher publisher, Invo
     {
         RequireStore(request.StoreName);
         var write = new StateWrite(runtime.StateKey(request.Key), null, request.Etag?.Value, false);
-        await WriteAsync([write], "deleting", context.CancellationToken).ConfigureAwait(false);
+        await WriteAsync(request.StoreName, [write], "deleting", context.CancellationToken).ConfigureAwait(false);
         return new Empty();
     }
 
     public virtual async Task<Empty> DeleteBulkState(DeleteBulkStateRequest request, ServerCallContext context)
     {
         RequireStore(request.StoreName);
-        await WriteAsync(request.States.Select(s => ToWrite(s, delete: true)).ToList(), "deleting", context.CancellationToken).ConfigureAwait(false);
+        await WriteAsync(request.StoreName, request.States.Select(s => ToWrite(s, delete: true)).ToList(), "deleting", context.CancellationToken).ConfigureAwait(false);
         return new Empty();
     }
 
@@ -132,7 +133,7 @@ internal class DaprGrpcService(SidecarRuntime runtime, Publisher publisher, Invo
             writes.Add(ToWrite(op.Request, delete));
         }
 
-        await WriteAsync(writes, "executing transaction on", context.CancellationToken).ConfigureAwait(false);
+        await WriteAsync(request.StoreName, writes, "executing transaction on", context.CancellationToken).ConfigureAwait(false);
         return new Empty();
     }
 
@@ -141,11 +142,15 @@ internal class DaprGrpcService(SidecarRuntime runtime, Publisher publisher, Invo
             item.Options?.Concurrency == StateOptions.Types.StateConcurrency.ConcurrencyFirstWrite,
             item.Metadata.TryGetValue("contentType", out var ct) ? ct : null);
 
-    private async Task WriteAsync(IReadOnlyList<StateWrite> writes, string verb, CancellationToken ct)
+    private async Task WriteAsync(string store, IReadOnlyList<StateWrite> writes, string verb, CancellationToken ct)
     {
         try
         {
-            await runtime.Store.WriteStateAsync(writes, ct).ConfigureAwait(false);
+            await runtime.WriteStateAsync(store, writes, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is CircuitOpenException or PolicyTimeoutException)
+        {
+            throw new RpcException(new Status(StatusCode.Internal, $"failed {verb} state in state store {store}: {ex.Message}"));
         }
         catch (ETagMismatchException ex)
         {
@@ -193,6 +198,10 @@ internal class DaprGrpcService(SidecarRuntime runtime, Publisher publisher, Invo
         try
         {
             await publisher.PublishAsync(pubsub, topic, items, context.RequestHeaders.GetValue("traceparent"), context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is CircuitOpenException or PolicyTimeoutException)
+        {
+            throw new RpcException(new Status(StatusCode.Internal, $"error when publish to topic {topic} in pubsub {pubsub}: {ex.Message}"));
         }
         catch (PubSubNotFoundException ex)
         {

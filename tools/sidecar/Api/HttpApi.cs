@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using Storebridge.Sidecar.Hosting;
 using Storebridge.Sidecar.Invocation;
 using Storebridge.Sidecar.PubSub;
+using Storebridge.Sidecar.Resilience;
 using Storebridge.Sidecar.Storage;
 
 namespace Storebridge.Sidecar.Api;
@@ -118,7 +119,7 @@ internal static class HttpApi
             writes.Add(ToWrite(rt, item, key, delete: false, ContentTypeOf(request, item)));
         }
 
-        return await WriteAsync(rt, writes, "ERR_STATE_SAVE").ConfigureAwait(false);
+        return await WriteAsync(rt, store, writes, "ERR_STATE_SAVE").ConfigureAwait(false);
     }
 
     private static string? ContentTypeOf(HttpRequest request, JsonObject item) =>
@@ -137,12 +138,16 @@ internal static class HttpApi
         return new StateWrite(rt.StateKey(key), value, item["etag"]?.GetValue<string>(), concurrency == "first-write", contentType);
     }
 
-    private static async Task<IResult> WriteAsync(SidecarRuntime rt, IReadOnlyList<StateWrite> writes, string errorCode)
+    private static async Task<IResult> WriteAsync(SidecarRuntime rt, string store, IReadOnlyList<StateWrite> writes, string errorCode)
     {
         try
         {
-            await rt.Store.WriteStateAsync(writes).ConfigureAwait(false);
+            await rt.WriteStateAsync(store, writes, CancellationToken.None).ConfigureAwait(false);
             return Results.NoContent();
+        }
+        catch (Exception ex) when (ex is CircuitOpenException or PolicyTimeoutException)
+        {
+            return ApiErrors.Result(500, errorCode, $"failed in state store {store}: {ex.Message}");
         }
         catch (ETagMismatchException ex)
         {
@@ -158,7 +163,7 @@ internal static class HttpApi
         }
 
         var etag = request.Headers.IfMatch.FirstOrDefault();
-        return await WriteAsync(rt, [new StateWrite(rt.StateKey(key), null, etag, false)], "ERR_STATE_DELETE").ConfigureAwait(false);
+        return await WriteAsync(rt, store, [new StateWrite(rt.StateKey(key), null, etag, false)], "ERR_STATE_DELETE").ConfigureAwait(false);
     }
 
     private static async Task<IResult> GetBulkStateAsync(string store, HttpRequest request, SidecarRuntime rt)
@@ -256,7 +261,7 @@ internal static class HttpApi
             }
         }
 
-        return await WriteAsync(rt, writes, "ERR_STATE_TRANSACTION").ConfigureAwait(false);
+        return await WriteAsync(rt, store, writes, "ERR_STATE_TRANSACTION").ConfigureAwait(false);
     }
 
     // ------------------------------------------------------------------ pub/sub
@@ -340,6 +345,10 @@ internal static class HttpApi
         catch (BadPublishException ex)
         {
             return ApiErrors.Result(400, "ERR_PUBSUB_CLOUD_EVENTS_SER", ex.Message);
+        }
+        catch (Exception ex) when (ex is CircuitOpenException or PolicyTimeoutException)
+        {
+            return ApiErrors.Result(500, "ERR_PUBSUB_PUBLISH_MESSAGE", $"error when publish to topic {topic} in pubsub {pubsub}: {ex.Message}");
         }
     }
 

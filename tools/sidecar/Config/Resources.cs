@@ -1,4 +1,5 @@
 using System.Globalization;
+using Storebridge.Sidecar.Resilience;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -64,19 +65,35 @@ internal sealed record RetryPolicy(string Name, bool Exponential, TimeSpan Durat
     public bool Exhausted(int attempts) => MaxRetries >= 0 && attempts > MaxRetries;
 }
 
+/// <summary>The policy names a <c>Resiliency</c> target refers to (each may be missing).</summary>
+internal sealed record TargetPolicyNames(string? Retry, string? Timeout, string? CircuitBreaker);
+
 /// <summary>The parts of <c>Resiliency</c> resources the runtime applies.</summary>
 internal sealed class ResiliencySpec
 {
     public Dictionary<string, RetryPolicy> Retries { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>pubsub name -> retry policy name for messages delivered to the app.</summary>
-    public Dictionary<string, string> ComponentInbound { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, TimeSpan> Timeouts { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>app id -> retry policy name for service invocation.</summary>
-    public Dictionary<string, string> Apps { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, CircuitBreakerSpec> CircuitBreakers { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>pubsub name -> policies for messages delivered to the app (<c>targets.components.&lt;name&gt;.inbound</c>).</summary>
+    public Dictionary<string, TargetPolicyNames> ComponentInbound { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>component name -> policies for calls into the component (<c>targets.components.&lt;name&gt;.outbound</c>).</summary>
+    public Dictionary<string, TargetPolicyNames> ComponentOutbound { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>app id -> policies for service invocation of that app (<c>targets.apps.&lt;id&gt;</c>).</summary>
+    public Dictionary<string, TargetPolicyNames> Apps { get; } = new(StringComparer.Ordinal);
 
     public RetryPolicy InboundRetryFor(string pubsub) =>
-        ComponentInbound.TryGetValue(pubsub, out var name) && Retries.TryGetValue(name, out var policy) ? policy : RetryPolicy.Default;
+        ComponentInbound.TryGetValue(pubsub, out var names) && names.Retry is { } name && Retries.TryGetValue(name, out var policy) ? policy : RetryPolicy.Default;
+
+    public RetryPolicy? Retry(TargetPolicyNames? names) => names?.Retry is { } name ? Retries.GetValueOrDefault(name) : null;
+
+    public TimeSpan? Timeout(TargetPolicyNames? names) => names?.Timeout is { } name && Timeouts.TryGetValue(name, out var timeout) ? timeout : null;
+
+    public CircuitBreakerSpec? CircuitBreaker(TargetPolicyNames? names) => names?.CircuitBreaker is { } name ? CircuitBreakers.GetValueOrDefault(name) : null;
 }
 
 /// <summary>Everything read from the resources paths (and <c>--config</c>).</summary>
@@ -285,8 +302,56 @@ internal sealed class LoadedResources
     private void ParseResiliency(string file, YamlMappingNode doc)
     {
         var spec = Mapping(doc, "spec", file);
-        if (spec.Children.TryGetValue(new YamlScalarNode("policies"), out var policiesNode) && policiesNode is YamlMappingNode policies
-            && policies.Children.TryGetValue(new YamlScalarNode("retries"), out var retriesNode) && retriesNode is YamlMappingNode retries)
+        if (spec.Children.TryGetValue(new YamlScalarNode("policies"), out var policiesNode) && policiesNode is YamlMappingNode policies)
+        {
+            ParseRetries(file, policies);
+            ParseTimeouts(file, policies);
+            ParseCircuitBreakers(file, policies);
+        }
+
+        if (!spec.Children.TryGetValue(new YamlScalarNode("targets"), out var targetsNode) || targetsNode is not YamlMappingNode targets)
+        {
+            return;
+        }
+
+        if (targets.Children.TryGetValue(new YamlScalarNode("components"), out var compsNode) && compsNode is YamlMappingNode comps)
+        {
+            foreach (var (key, value) in comps.Children)
+            {
+                var name = ((YamlScalarNode)key).Value!;
+                if (value is not YamlMappingNode target)
+                {
+                    continue;
+                }
+
+                if (target.Children.TryGetValue(new YamlScalarNode("inbound"), out var inboundNode) && inboundNode is YamlMappingNode inbound)
+                {
+                    Resiliency.ComponentInbound[name] = TargetNames(file, $"spec.targets.components.{name}.inbound", inbound);
+                }
+
+                if (target.Children.TryGetValue(new YamlScalarNode("outbound"), out var outboundNode) && outboundNode is YamlMappingNode outbound)
+                {
+                    Resiliency.ComponentOutbound[name] = TargetNames(file, $"spec.targets.components.{name}.outbound", outbound);
+                }
+            }
+        }
+
+        if (targets.Children.TryGetValue(new YamlScalarNode("apps"), out var appsNode) && appsNode is YamlMappingNode apps)
+        {
+            foreach (var (key, value) in apps.Children)
+            {
+                var name = ((YamlScalarNode)key).Value!;
+                if (value is YamlMappingNode target)
+                {
+                    Resiliency.Apps[name] = TargetNames(file, $"spec.targets.apps.{name}", target);
+                }
+            }
+        }
+    }
+
+    private void ParseRetries(string file, YamlMappingNode policies)
+    {
+        if (policies.Children.TryGetValue(new YamlScalarNode("retries"), out var retriesNode) && retriesNode is YamlMappingNode retries)
         {
             foreach (var (key, value) in retries.Children)
             {
@@ -315,45 +380,76 @@ internal sealed class LoadedResources
                 Resiliency.Retries[name] = new RetryPolicy(name, exponential, duration, maxInterval, maxRetries);
             }
         }
+    }
 
-        if (!spec.Children.TryGetValue(new YamlScalarNode("targets"), out var targetsNode) || targetsNode is not YamlMappingNode targets)
+    private void ParseTimeouts(string file, YamlMappingNode policies)
+    {
+        if (!policies.Children.TryGetValue(new YamlScalarNode("timeouts"), out var node) || node is not YamlMappingNode timeouts)
         {
             return;
         }
 
-        if (targets.Children.TryGetValue(new YamlScalarNode("components"), out var compsNode) && compsNode is YamlMappingNode comps)
+        foreach (var (key, value) in timeouts.Children)
         {
-            foreach (var (key, value) in comps.Children)
-            {
-                var name = ((YamlScalarNode)key).Value!;
-                if (value is YamlMappingNode target && target.Children.TryGetValue(new YamlScalarNode("inbound"), out var inboundNode)
-                    && inboundNode is YamlMappingNode inbound && Scalar(inbound, "retry") is { } retry)
-                {
-                    RequirePolicy(file, $"spec.targets.components.{name}.inbound.retry", retry);
-                    Resiliency.ComponentInbound[name] = retry;
-                }
-            }
-        }
-
-        if (targets.Children.TryGetValue(new YamlScalarNode("apps"), out var appsNode) && appsNode is YamlMappingNode apps)
-        {
-            foreach (var (key, value) in apps.Children)
-            {
-                var name = ((YamlScalarNode)key).Value!;
-                if (value is YamlMappingNode target && Scalar(target, "retry") is { } retry)
-                {
-                    RequirePolicy(file, $"spec.targets.apps.{name}.retry", retry);
-                    Resiliency.Apps[name] = retry;
-                }
-            }
+            var name = ((YamlScalarNode)key).Value!;
+            var field = $"spec.policies.timeouts.{name}";
+            Resiliency.Timeouts[name] = Duration(file, field, (value as YamlScalarNode)?.Value) is { } timeout && timeout > TimeSpan.Zero
+                ? timeout
+                : throw new SidecarConfigException(file, field, "expected a positive duration, e.g. 5s");
         }
     }
 
-    private void RequirePolicy(string file, string field, string name)
+    private void ParseCircuitBreakers(string file, YamlMappingNode policies)
     {
-        if (!Resiliency.Retries.ContainsKey(name))
+        if (!policies.Children.TryGetValue(new YamlScalarNode("circuitBreakers"), out var node) || node is not YamlMappingNode breakers)
         {
-            throw new SidecarConfigException(file, field, $"retry policy '{name}' is not defined under spec.policies.retries");
+            return;
+        }
+
+        foreach (var (key, value) in breakers.Children)
+        {
+            var name = ((YamlScalarNode)key).Value!;
+            var field = $"spec.policies.circuitBreakers.{name}";
+            if (value is not YamlMappingNode breaker)
+            {
+                throw new SidecarConfigException(file, field, "expected a mapping");
+            }
+
+            var maxRequestsText = Scalar(breaker, "maxRequests") ?? "1";
+            if (!int.TryParse(maxRequestsText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var maxRequests) || maxRequests < 0)
+            {
+                throw new SidecarConfigException(file, field + ".maxRequests", $"expected an integer >= 0, found '{maxRequestsText}'");
+            }
+
+            var tripText = Scalar(breaker, "trip") ?? "consecutiveFailures > 5";
+            var trip = TripCondition.TryParse(tripText, out var parsed)
+                ? parsed
+                : throw new SidecarConfigException(file, field + ".trip", $"'{tripText}' is not supported locally (use comparisons of requests, totalSuccesses, totalFailures, consecutiveSuccesses, consecutiveFailures with integers, joined by && or ||)");
+            Resiliency.CircuitBreakers[name] = new CircuitBreakerSpec(
+                name,
+                Math.Max(1, maxRequests), // gobreaker treats 0 as 1
+                Duration(file, field + ".interval", Scalar(breaker, "interval")) ?? TimeSpan.Zero,
+                Duration(file, field + ".timeout", Scalar(breaker, "timeout")) ?? TimeSpan.FromSeconds(60),
+                trip);
+        }
+    }
+
+    private TargetPolicyNames TargetNames(string file, string field, YamlMappingNode target)
+    {
+        var retry = Scalar(target, "retry");
+        var timeout = Scalar(target, "timeout");
+        var breaker = Scalar(target, "circuitBreaker");
+        RequirePolicy(file, field + ".retry", retry, Resiliency.Retries.ContainsKey, "retries");
+        RequirePolicy(file, field + ".timeout", timeout, Resiliency.Timeouts.ContainsKey, "timeouts");
+        RequirePolicy(file, field + ".circuitBreaker", breaker, Resiliency.CircuitBreakers.ContainsKey, "circuitBreakers");
+        return new TargetPolicyNames(retry, timeout, breaker);
+    }
+
+    private static void RequirePolicy(string file, string field, string? name, Func<string, bool> defined, string section)
+    {
+        if (name is not null && !defined(name))
+        {
+            throw new SidecarConfigException(file, field, $"policy '{name}' is not defined under spec.policies.{section}");
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Storebridge.Sidecar.Config;
+using Storebridge.Sidecar.Resilience;
 using Storebridge.Sidecar.Secrets;
 using Storebridge.Sidecar.Storage;
 
@@ -18,6 +19,7 @@ internal sealed partial class SidecarRuntime
         Options = options;
         Resources = resources;
         Store = store;
+        Policies = new ResiliencyPolicies(resources.Resiliency, options.TimeProvider);
         foreach (var component in resources.Components)
         {
             if (component.Type.StartsWith("state.", StringComparison.Ordinal))
@@ -61,6 +63,9 @@ internal sealed partial class SidecarRuntime
 
     public SqliteStore Store { get; }
 
+    /// <summary>Timeouts and circuit breakers of the <c>Resiliency</c> targets (retries are read where they apply).</summary>
+    public ResiliencyPolicies Policies { get; }
+
     public TimeProvider Time => Options.TimeProvider;
 
     public List<(ComponentSpec Component, Bindings.CronSchedule Schedule)> CronBindings { get; } = [];
@@ -89,6 +94,16 @@ internal sealed partial class SidecarRuntime
     public ComponentSpec? PubSub(string name) => _pubsubs.GetValueOrDefault(name);
 
     public ISecretStore? SecretStore(string name) => _secretStores.GetValueOrDefault(name);
+
+    /// <summary>
+    /// Writes state through the store's outbound resiliency policy (timeout, circuit breaker). An ETag conflict is an
+    /// answer of the store, not a failure. Reads are not wrapped: WAL readers never wait for a lock.
+    /// </summary>
+    public Task WriteStateAsync(string store, IReadOnlyList<StateWrite> writes, CancellationToken ct) =>
+        Policies.ForOutbound(store) is { } policy
+            // Off the caller's thread: SQLite waits for a lock synchronously, and the timeout must be able to give up on it.
+            ? policy.RunAsync(token => Task.Run(() => Store.WriteStateAsync(writes, token), token), ex => ex is not ETagMismatchException, ct)
+            : Store.WriteStateAsync(writes, ct);
 
     /// <summary>The Dapr key scheme: <c>appid||key</c>.</summary>
     public string StateKey(string key) => $"{AppId}||{key}";

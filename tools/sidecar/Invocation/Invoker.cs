@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Storebridge.Sidecar.Api;
 using Storebridge.Sidecar.Hosting;
 using Storebridge.Sidecar.PubSub;
+using Storebridge.Sidecar.Resilience;
 using Storebridge.Sidecar.Storage;
 using DaprStub = Dapr.Client.Autogen.Grpc.v1.Dapr;
 
@@ -80,12 +81,13 @@ internal sealed partial class Invoker(SidecarRuntime runtime, AppChannel app, IL
             return;
         }
 
-        // Retries of the Resiliency policy for the app (targets.apps.<id>.retry) apply where the app is called:
-        // only a refused connection is retried (the request never reached the app), with the body replayed.
-        var policy = self && runtime.Resources.Resiliency.Apps.TryGetValue(runtime.AppId, out var policyName)
-            && runtime.Resources.Resiliency.Retries.TryGetValue(policyName, out var retryPolicy) ? retryPolicy : null;
+        // The Resiliency policies for the app (targets.apps.<id>) apply where the app is called. Retried: a refused
+        // connection (the request never reached the app) and a call cut by the timeout, with the body replayed.
+        // A call the circuit breaker rejects is not retried, as in daprd.
+        var retry = self ? runtime.Resources.Resiliency.Retry(runtime.Resources.Resiliency.Apps.GetValueOrDefault(runtime.AppId)) : null;
+        var appPolicy = self ? runtime.Policies.ForApp(runtime.AppId) : null;
         var hasBody = context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0;
-        if (policy is not null && hasBody)
+        if (retry is not null && hasBody)
         {
             context.Request.EnableBuffering();
         }
@@ -96,18 +98,22 @@ internal sealed partial class Invoker(SidecarRuntime runtime, AppChannel app, IL
             using var request = BuildForward(context, target, self, hasBody);
             try
             {
-                response = await (self ? app.Http : RuntimeHttp).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted).ConfigureAwait(false);
+                var client = self ? app.Http : RuntimeHttp;
+                response = appPolicy is null
+                    ? await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted).ConfigureAwait(false)
+                    : await appPolicy.RunAsync(token => client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token), r => (int)r.StatusCode >= 500, null, context.RequestAborted).ConfigureAwait(false);
                 break;
             }
-            catch (HttpRequestException ex) when (policy is not null && ex.HttpRequestError == HttpRequestError.ConnectionError && !policy.Exhausted(attempt))
+            catch (Exception ex) when (retry is not null && !retry.Exhausted(attempt)
+                && (ex is PolicyTimeoutException || (ex is HttpRequestException h && h.HttpRequestError == HttpRequestError.ConnectionError)))
             {
-                await Task.Delay(policy.DelayFor(attempt), runtime.Time, context.RequestAborted).ConfigureAwait(false);
+                await Task.Delay(retry.DelayFor(attempt), runtime.Time, context.RequestAborted).ConfigureAwait(false);
                 if (hasBody)
                 {
                     context.Request.Body.Position = 0;
                 }
             }
-            catch (HttpRequestException ex)
+            catch (Exception ex) when (ex is HttpRequestException or PolicyTimeoutException or CircuitOpenException)
             {
                 LogInvokeFailed(logger, appId, method, ex.Message);
                 await ApiErrors.WriteAsync(context, 500, "ERR_DIRECT_INVOKE", $"failed to invoke, id: {appId}, err: {ex.Message}").ConfigureAwait(false);
@@ -228,6 +234,30 @@ internal sealed partial class Invoker(SidecarRuntime runtime, AppChannel app, IL
         }
 
         var traceparent = TraceContext.ChildOf(context.RequestHeaders.GetValue("traceparent"));
+        if (runtime.Policies.ForApp(runtime.AppId) is not { } policy)
+        {
+            return await CallAppAsync(message, traceparent, context.CancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return await policy.RunAsync(token => CallAppAsync(message, traceparent, token), null, ex => ex is not RpcException rpc || IsServerError(rpc.StatusCode), context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (CircuitOpenException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, $"failed to invoke, id: {request.Id}, err: {ex.Message}"));
+        }
+        catch (PolicyTimeoutException ex)
+        {
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"failed to invoke, id: {request.Id}, err: {ex.Message}"));
+        }
+    }
+
+    private static bool IsServerError(StatusCode code) =>
+        code is StatusCode.Unknown or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unavailable or StatusCode.DataLoss;
+
+    private async Task<InvokeResponse> CallAppAsync(InvokeRequest message, string traceparent, CancellationToken ct)
+    {
         if (runtime.Options.AppProtocol == "grpc")
         {
             var headers = new Metadata { { "traceparent", traceparent } };
@@ -236,7 +266,7 @@ internal sealed partial class Invoker(SidecarRuntime runtime, AppChannel app, IL
                 headers.Add("dapr-api-token", token);
             }
 
-            return await app.OnInvokeAsync(message, headers, context.CancellationToken).ResponseAsync.ConfigureAwait(false);
+            return await app.OnInvokeAsync(message, headers, ct).ResponseAsync.ConfigureAwait(false);
         }
 
         // HTTP app: the gRPC request becomes an HTTP call as daprd makes it.
@@ -254,8 +284,8 @@ internal sealed partial class Invoker(SidecarRuntime runtime, AppChannel app, IL
 
         httpRequest.Headers.TryAddWithoutValidation("traceparent", traceparent);
         app.AddToken(httpRequest);
-        using var response = await app.Http.SendAsync(httpRequest, context.CancellationToken).ConfigureAwait(false);
-        var body = await response.Content.ReadAsByteArrayAsync(context.CancellationToken).ConfigureAwait(false);
+        using var response = await app.Http.SendAsync(httpRequest, ct).ConfigureAwait(false);
+        var body = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             throw new RpcException(new Status(HttpToGrpc(response.StatusCode), $"app returned HTTP {(int)response.StatusCode}"));
@@ -352,12 +382,21 @@ internal sealed partial class Invoker(SidecarRuntime runtime, AppChannel app, IL
         HttpResponseMessage response;
         try
         {
-            response = await _h2c.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted).ConfigureAwait(false);
+            // The app's policies cover the call until the app answers (a stream then runs as long as it runs).
+            response = (self ? runtime.Policies.ForApp(runtime.AppId) : null) is { } policy
+                ? await policy.RunAsync(token => _h2c.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token), FailedProxyAnswer, null, context.RequestAborted).ConfigureAwait(false)
+                : await _h2c.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted).ConfigureAwait(false);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or CircuitOpenException)
         {
             LogInvokeFailed(logger, appId, context.Request.Path.Value ?? "", ex.Message);
             GrpcStatus(context, StatusCode.Unavailable, $"failed to proxy request to {appId}: {ex.Message}");
+            return;
+        }
+        catch (PolicyTimeoutException ex)
+        {
+            LogInvokeFailed(logger, appId, context.Request.Path.Value ?? "", ex.Message);
+            GrpcStatus(context, StatusCode.DeadlineExceeded, $"failed to proxy request to {appId}: {ex.Message}");
             return;
         }
 
@@ -392,6 +431,11 @@ internal sealed partial class Invoker(SidecarRuntime runtime, AppChannel app, IL
             }
         }
     }
+
+    // A server error seen when the app answers: HTTP 5xx, or a trailers-only gRPC status of the server-error kind.
+    private static bool FailedProxyAnswer(HttpResponseMessage response) =>
+        (int)response.StatusCode >= 500
+        || (response.Headers.TryGetValues("grpc-status", out var values) && int.TryParse(values.FirstOrDefault(), out var code) && IsServerError((StatusCode)code));
 
     /// <summary>Answers a gRPC request with a trailers-only status.</summary>
     public static void GrpcStatus(HttpContext context, StatusCode code, string message)

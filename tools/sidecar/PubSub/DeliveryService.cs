@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Storebridge.Sidecar.Config;
 using Storebridge.Sidecar.Hosting;
 using Storebridge.Sidecar.Invocation;
+using Storebridge.Sidecar.Resilience;
 using Storebridge.Sidecar.Storage;
 
 namespace Storebridge.Sidecar.PubSub;
@@ -203,7 +204,15 @@ internal sealed partial class DeliveryService(SidecarRuntime runtime, AppChannel
         AppResponse response;
         try
         {
-            response = await app.PostEventAsync(route, body, contentType, traceparent, delivery.PubSub, delivery.Topic, ct).ConfigureAwait(false);
+            response = runtime.Policies.ForInbound(delivery.PubSub) is { } policy
+                ? await policy.RunAsync(token => app.PostEventAsync(route, body, contentType, traceparent, delivery.PubSub, delivery.Topic, token), IsFailure, null, ct).ConfigureAwait(false)
+                : await app.PostEventAsync(route, body, contentType, traceparent, delivery.PubSub, delivery.Topic, ct).ConfigureAwait(false);
+        }
+        catch (CircuitOpenException ex)
+        {
+            // Rejected without calling the app: the message waits for the breaker to half-open and keeps its retries.
+            LogBreakerOpen(logger, delivery.Topic, ex.Message);
+            return new DeliveryOutcome(delivery.Seq, DeliveryResult.NotAttempted, ex.HalfOpensAt);
         }
         catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConnectionError)
         {
@@ -212,7 +221,7 @@ internal sealed partial class DeliveryService(SidecarRuntime runtime, AppChannel
             LogAppUnreachable(logger, delivery.Topic, ex.Message);
             return new DeliveryOutcome(delivery.Seq, DeliveryResult.NotAttempted, runtime.Time.GetUtcNow() + UnreachableBackoff);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or PolicyTimeoutException && !ct.IsCancellationRequested)
         {
             LogAppUnreachable(logger, delivery.Topic, ex.Message);
             return Retry(delivery, sub);
@@ -243,6 +252,10 @@ internal sealed partial class DeliveryService(SidecarRuntime runtime, AppChannel
                 return Retry(delivery, sub);
         }
     }
+
+    // What the breaker counts as a failed delivery: the answers that make daprd redeliver (404 and DROP do not).
+    private static bool IsFailure(AppResponse response) =>
+        response.Status != HttpStatusCode.NotFound && ((int)response.Status is < 200 or > 299 || ParseStatus(response.Body) == "RETRY");
 
     private DeliveryOutcome Retry(LeasedDelivery delivery, SubscriptionSpec sub)
     {
@@ -330,6 +343,9 @@ internal sealed partial class DeliveryService(SidecarRuntime runtime, AppChannel
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Messages of {PubSub}/{Topic} are delivered in order, {How}")]
     private static partial void LogOrdered(ILogger logger, string pubSub, string topic, string how);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery of topic {Topic} held back: {Problem}")]
+    private static partial void LogBreakerOpen(ILogger logger, string topic, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "App {AppId} subscribed to {PubSub}/{Topic} ({Kind})")]
     private static partial void LogSubscribed(ILogger logger, string appId, string pubSub, string topic, string kind);

@@ -57,6 +57,12 @@ internal sealed class Publisher(SidecarRuntime runtime)
             messages.Add(new NewMessage(pubsub, topic, envelope, CloudEventsContentType, false, trace, key));
         }
 
+        if (runtime.Policies.ForOutbound(pubsub) is { } policy)
+        {
+            await policy.RunAsync(token => Task.Run(() => runtime.Store.PublishAsync(messages, now, token), token), null, ct).ConfigureAwait(false);
+            return;
+        }
+
         await runtime.Store.PublishAsync(messages, now, ct).ConfigureAwait(false);
     }
 
