@@ -22,7 +22,10 @@ public static class Extensions
         services.AddSingleton(sp => new StockRules(sp.GetRequiredService<IOptions<InventoryOptions>>().Value));
         services.AddSingleton<InventoryState>();
         services.AddSingleton<StorePushQueue>();
+        services.TryAddSingleton<IEventTransport>(_ => new DaprEventTransport(
+            Dapr.DaprDefaults.GetDefaultGrpcEndpoint(builder.Configuration), Dapr.DaprDefaults.GetDefaultDaprApiToken(builder.Configuration)));
         services.AddSingleton<AvailabilityPublisher>();
+        services.AddSingleton<OutboxRecovery>();
         services.AddSingleton<ReservationService>();
         services.AddSingleton<StockIngest>();
         services.AddSingleton<RepublishService>();

@@ -168,19 +168,22 @@ internal sealed class InventoryInstance : IAsyncDisposable
 /// </summary>
 internal sealed class InventoryParts : IAsyncDisposable
 {
-    private InventoryParts(SidecarHost sidecar, InventoryOptions options, RecordingStoreWriter writer)
+    private InventoryParts(SidecarHost sidecar, InventoryOptions options, RecordingStoreWriter writer, FakeTimeProvider? time)
     {
         Sidecar = sidecar;
+        Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 12, 4, 12, 0, 0, TimeSpan.Zero));
         Dapr = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint).UseHttpEndpoint(sidecar.HttpEndpoint).Build();
         Options = options;
         Rules = new StockRules(options);
         State = new InventoryState(Dapr, Microsoft.Extensions.Options.Options.Create(options));
         Queue = new StorePushQueue();
-        Publisher = new AvailabilityPublisher(Dapr, Queue, Time, NullLogger<AvailabilityPublisher>.Instance);
+        Events = new RecordingTransport(new DaprEventTransport(sidecar.GrpcEndpoint, apiToken: null));
+        Publisher = new AvailabilityPublisher(Events, Queue, NullLogger<AvailabilityPublisher>.Instance);
         Reservations = new ReservationService(State, Rules, Publisher, Time, NullLogger<ReservationService>.Instance);
         Ingest = new StockIngest(State, Rules, Publisher, Time, NullLogger<StockIngest>.Instance);
         Erp = new ScriptedErpFeed(Time);
-        Sweeper = new ExpirySweeper(State, Reservations, Ingest, Erp, Rules, Time, NullLogger<ExpirySweeper>.Instance);
+        Outbox = new OutboxRecovery(State, Publisher, Rules, Time, NullLogger<OutboxRecovery>.Instance);
+        Sweeper = new ExpirySweeper(State, Reservations, Ingest, Erp, Outbox, Rules, Time, NullLogger<ExpirySweeper>.Instance);
         Writer = writer;
         StorePublisher = new StorePublisher(Queue, State, Rules, writer, Time, NullLogger<StorePublisher>.Instance);
         Republish = new RepublishService(State, Rules, Queue, Time);
@@ -190,7 +193,12 @@ internal sealed class InventoryParts : IAsyncDisposable
 
     public DaprClient Dapr { get; }
 
-    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 4, 12, 0, 0, TimeSpan.Zero));
+    public FakeTimeProvider Time { get; }
+
+    /// <summary>Events as they are handed to the runtime (and a switch to withhold them, as a crash would).</summary>
+    public RecordingTransport Events { get; }
+
+    public OutboxRecovery Outbox { get; }
 
     public InventoryOptions Options { get; }
 
@@ -217,10 +225,11 @@ internal sealed class InventoryParts : IAsyncDisposable
 
     public RepublishService Republish { get; }
 
-    public static async Task<InventoryParts> StartAsync(RuntimeFolder folder, CancellationToken cancellationToken, RecordingStoreWriter? writer = null)
+    /// <summary>Starts the parts over the folder's state; <paramref name="time"/> lets a "restarted" set share the clock.</summary>
+    public static async Task<InventoryParts> StartAsync(RuntimeFolder folder, CancellationToken cancellationToken, RecordingStoreWriter? writer = null, FakeTimeProvider? time = null)
     {
         var sidecar = await SidecarHost.StartAsync(folder.Options(), cancellationToken);
-        return new InventoryParts(sidecar, TestSettings.Options(), writer ?? new RecordingStoreWriter());
+        return new InventoryParts(sidecar, TestSettings.Options(), writer ?? new RecordingStoreWriter(), time);
     }
 
     /// <summary>Applies ERP levels stamped with the fake clock's current time.</summary>
@@ -237,6 +246,7 @@ internal sealed class InventoryParts : IAsyncDisposable
     {
         await StorePublisher.StopAsync(CancellationToken.None);
         await Publisher.DisposeAsync();
+        Events.Dispose();
         StorePublisher.Dispose();
         Dapr.Dispose();
         await Sidecar.DisposeAsync();
@@ -274,6 +284,48 @@ internal sealed class ScriptedErpFeed(TimeProvider time) : IErpStockFeed
             .GroupBy(l => (l.Sku, l.WarehouseId)).Select(g => g.Last() with { AsOf = asOf })];
         return Task.FromResult(levels);
     }
+}
+
+/// <summary>
+/// The runtime's pub/sub as the publisher sees it: records the events handed over, or withholds them all (as a
+/// replica that crashed right after its state write never publishes).
+/// </summary>
+internal sealed class RecordingTransport(DaprEventTransport inner) : IEventTransport, IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly List<OutboxEvent> _sent = [];
+
+    /// <summary>When set, every send fails and nothing reaches the runtime.</summary>
+    public bool Withhold { get; set; }
+
+    public IReadOnlyList<OutboxEvent> Sent
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _sent];
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> SendAsync(string topic, IReadOnlyList<OutboxEvent> events, CancellationToken cancellationToken)
+    {
+        if (Withhold)
+        {
+            throw new IOException("the process died before publishing (test)");
+        }
+
+        var failed = await inner.SendAsync(topic, events, cancellationToken);
+        lock (_lock)
+        {
+            _sent.AddRange(events.Where(e => !failed.Contains(e.Id)));
+        }
+
+        return failed;
+    }
+
+    public void Dispose() => inner.Dispose();
 }
 
 /// <summary>A store that records every push and can be told to fail the next ones.</summary>

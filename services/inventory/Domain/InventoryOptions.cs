@@ -47,6 +47,15 @@ public sealed class InventoryOptions
     /// <summary>Items per store stock push (WooCommerce's batch limit is 100).</summary>
     public int PublishBatchSize { get; set; } = 100;
 
+    /// <summary>
+    /// An outbox event older than this that this replica has not published itself is published again by the sweep
+    /// (its writer probably crashed before publishing; a duplicate carries the same CloudEvent id).
+    /// </summary>
+    public TimeSpan OutboxRepublishAfter { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Reserve calls decided together in one bulk read and one state transaction, at most.</summary>
+    public int ReserveBatchSize { get; set; } = 64;
+
     /// <summary>Attempts of an optimistic (ETag) state update before the caller gets <c>Aborted</c>.</summary>
     public int MaxConcurrencyAttempts { get; set; } = 200;
 }

@@ -19,6 +19,9 @@ public sealed class SkuStock
 
     /// <summary>Bumped on every write; orders store pushes of the same SKU.</summary>
     public long Version { get; set; }
+
+    /// <summary>Events of changes to this document not yet known to be published (null when none).</summary>
+    public List<OutboxEvent>? Outbox { get; set; }
 }
 
 /// <summary>One ERP stock row (ERPNext <c>Bin</c>): physical and ERP-reserved quantity at a point in time.</summary>

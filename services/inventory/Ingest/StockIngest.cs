@@ -33,9 +33,8 @@ public sealed partial class StockIngest(
         foreach (var chunk in bySku.Chunk(ChunkSize))
         {
             var (changes, newSkus) = await ApplyChunkAsync(chunk, cancellationToken);
-            changed += changes.Count;
+            changed += changes;
             created.AddRange(newSkus);
-            publisher.Announce(changes);
         }
 
         if (created.Count > 0)
@@ -47,7 +46,7 @@ public sealed partial class StockIngest(
         return changed;
     }
 
-    private async Task<(List<AvailabilityChange> Changes, List<string> Created)> ApplyChunkAsync(
+    private async Task<(int Changes, List<string> Created)> ApplyChunkAsync(
         IGrouping<string, ErpStockLevel>[] chunk, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -55,7 +54,8 @@ public sealed partial class StockIngest(
             var docs = await state.GetManyAsync<SkuStock>([.. chunk.Select(g => InventoryState.SkuKey(g.Key))], cancellationToken);
             var now = time.GetUtcNow();
             var writes = new List<StateWrite>();
-            var changes = new List<AvailabilityChange>();
+            var staged = new List<OutboxEvent>();
+            var changes = 0;
             var created = new List<string>();
             for (var i = 0; i < chunk.Length; i++)
             {
@@ -77,13 +77,17 @@ public sealed partial class StockIngest(
                     continue;
                 }
 
+                publisher.Prune(stock);
                 stock.Version++;
-                changes.AddRange(rules.RefreshPublished(stock, now));
+                var changed = rules.RefreshPublished(stock, now);
+                changes += changed.Count;
+                publisher.StageChanges(stock, changed, now, staged);
                 writes.Add(new StateWrite(docs[i].Key, stock, docs[i].ETag, CreateOnly: docs[i].ETag is null));
             }
 
             if (writes.Count == 0 || await state.TryWriteAsync(writes, cancellationToken))
             {
+                publisher.Written(staged);
                 return (changes, created);
             }
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Threading.Channels;
-using Dapr.Client;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Storebridge.Contracts;
@@ -10,66 +9,135 @@ using Storebridge.Inventory.Domain;
 namespace Storebridge.Inventory.Publishing;
 
 /// <summary>
-/// Announces what changed: canonical events on pub/sub and stock pushes queued per store. Runs after the state
-/// write succeeded; the state is the truth, so a lost event is repaired by the next change or a full re-publish.
-/// Events leave through a small in-process buffer drained in bulk (one runtime call per topic and batch instead
-/// of one per event), in the order they were raised.
+/// The inventory's events, through a transactional outbox (docs/decisions/0054). A change stages its events in the
+/// outbox of a SKU document it writes anyway, so they are stored in the same state transaction as the change; after
+/// the write they are published in bulk from memory, in the order they were raised. A later write of that document
+/// drops the entries this replica has published; entries nobody published (the writer crashed) are published again,
+/// with the same CloudEvent id, by <see cref="OutboxRecovery"/>. Store pushes are queued per SKU after the write.
 /// </summary>
 public sealed partial class AvailabilityPublisher : IAsyncDisposable
 {
     private const int MaxBatch = 500;
     private const int MaxAttempts = 5;
+    private const int RememberedPerGeneration = 100_000;
 
-    private readonly DaprClient _dapr;
+    private readonly IEventTransport _transport;
     private readonly StorePushQueue _queue;
-    private readonly TimeProvider _time;
     private readonly ILogger<AvailabilityPublisher> _logger;
-    private readonly Channel<OutgoingEvent> _outbox = Channel.CreateUnbounded<OutgoingEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<OutboxEvent> _pending = Channel.CreateUnbounded<OutboxEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _pump;
+    private readonly Lock _publishedLock = new();
+    // Ids published by this replica, in two generations so memory stays bounded; forgetting an id only means the
+    // sweep may publish that event once more (same id) if its document is never written again.
+    private HashSet<string> _published = new(StringComparer.Ordinal);
+    private HashSet<string> _publishedBefore = new(StringComparer.Ordinal);
     private long _enqueued;
     private long _sent;
 
-    /// <summary>Creates the publisher and starts draining its buffer.</summary>
-    public AvailabilityPublisher(DaprClient dapr, StorePushQueue queue, TimeProvider time, ILogger<AvailabilityPublisher> logger)
+    /// <summary>Creates the publisher and starts draining what is staged.</summary>
+    public AvailabilityPublisher(IEventTransport transport, StorePushQueue queue, ILogger<AvailabilityPublisher> logger)
     {
-        _dapr = dapr;
+        _transport = transport;
         _queue = queue;
-        _time = time;
         _logger = logger;
         _pump = Task.Run(PumpAsync);
     }
 
-    /// <summary>Publishes <c>inventory.availability-changed</c> for each change and queues the store pushes.</summary>
-    public void Announce(IReadOnlyList<AvailabilityChange> changes)
+    /// <summary>Stages <c>inventory.availability-changed</c> for each change of the document's SKU.</summary>
+    public void StageChanges(SkuStock doc, IReadOnlyList<AvailabilityChange> changes, DateTimeOffset now, List<OutboxEvent> staged)
     {
-        if (changes.Count == 0)
-        {
-            return;
-        }
-
-        var now = Timestamp.FromDateTimeOffset(_time.GetUtcNow());
         foreach (var change in changes)
         {
-            _queue.Enqueue(change.StoreId, change.Sku);
-            Publish(Topics.InventoryAvailabilityChanged, new AvailabilityChanged
+            var message = new AvailabilityChanged
             {
                 Sku = change.Sku,
                 StoreId = change.StoreId,
                 PreviousAvailable = change.Previous ?? 0,
                 Available = change.Available,
-                OccurredAt = now,
-            });
+                OccurredAt = Timestamp.FromDateTimeOffset(now),
+            };
+            Stage(doc, message, now, staged, change.StoreId, change.Sku);
         }
     }
 
-    /// <summary>Queues one canonical event for publishing.</summary>
-    public void Publish(string topic, IMessage message)
+    /// <summary>Stages one canonical event in the document's outbox (written with the document).</summary>
+    public void Stage(SkuStock doc, IMessage message, DateTimeOffset now, List<OutboxEvent> staged, string? storeId = null, string? sku = null)
     {
-        Interlocked.Increment(ref _enqueued);
-        _outbox.Writer.TryWrite(new OutgoingEvent(topic, message.Descriptor.FullName, JsonDocument.Parse(EventJson.Format(message)).RootElement.Clone()));
+        var definition = EventCatalog.ForMessage(message.Descriptor);
+        using var json = JsonDocument.Parse(EventJson.Format(message));
+        var item = new OutboxEvent(Guid.NewGuid().ToString("N"), definition.Topic, definition.CloudEventType, json.RootElement.Clone(), now, storeId, sku);
+        (doc.Outbox ??= []).Add(item);
+        staged.Add(item);
     }
 
-    /// <summary>Waits until every event queued so far was handed to the runtime (or given up on).</summary>
+    /// <summary>Drops the outbox entries this replica has already published, before the document is written again.</summary>
+    public void Prune(SkuStock doc)
+    {
+        if (doc.Outbox is not { Count: > 0 } outbox)
+        {
+            return;
+        }
+
+        lock (_publishedLock)
+        {
+            outbox.RemoveAll(e => _published.Contains(e.Id) || _publishedBefore.Contains(e.Id));
+        }
+
+        if (outbox.Count == 0)
+        {
+            doc.Outbox = null;
+        }
+    }
+
+    /// <summary>Whether this replica has published the event.</summary>
+    public bool WasPublished(string id)
+    {
+        lock (_publishedLock)
+        {
+            return _published.Contains(id) || _publishedBefore.Contains(id);
+        }
+    }
+
+    /// <summary>After the state write that stored them: queues the store pushes and publishes the events.</summary>
+    public void Written(IReadOnlyList<OutboxEvent> staged)
+    {
+        foreach (var item in staged)
+        {
+            if (item.StoreId is not null && item.Sku is not null)
+            {
+                _queue.Enqueue(item.StoreId, item.Sku);
+            }
+
+            Interlocked.Increment(ref _enqueued);
+            _pending.Writer.TryWrite(item);
+        }
+    }
+
+    /// <summary>
+    /// Publishes events left in an outbox (recovery) and queues their store pushes; returns the ids published.
+    /// </summary>
+    public async Task<List<string>> PublishNowAsync(IReadOnlyList<OutboxEvent> events, CancellationToken cancellationToken)
+    {
+        var published = new List<string>(events.Count);
+        foreach (var group in events.GroupBy(e => e.Topic, StringComparer.Ordinal))
+        {
+            var batch = group.ToList();
+            var failed = (await _transport.SendAsync(group.Key, batch, cancellationToken)).ToHashSet(StringComparer.Ordinal);
+            foreach (var item in batch.Where(e => !failed.Contains(e.Id)))
+            {
+                published.Add(item.Id);
+                if (item.StoreId is not null && item.Sku is not null)
+                {
+                    _queue.Enqueue(item.StoreId, item.Sku);
+                }
+            }
+        }
+
+        Remember(published);
+        return published;
+    }
+
+    /// <summary>Waits until every event staged so far was handed to the runtime (or given up on).</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
         var target = Interlocked.Read(ref _enqueued);
@@ -79,12 +147,29 @@ public sealed partial class AvailabilityPublisher : IAsyncDisposable
         }
     }
 
+    private void Remember(IEnumerable<string> ids)
+    {
+        lock (_publishedLock)
+        {
+            foreach (var id in ids)
+            {
+                _published.Add(id);
+            }
+
+            if (_published.Count > RememberedPerGeneration)
+            {
+                _publishedBefore = _published;
+                _published = new HashSet<string>(StringComparer.Ordinal);
+            }
+        }
+    }
+
     private async Task PumpAsync()
     {
-        var batch = new List<OutgoingEvent>(MaxBatch);
-        while (await _outbox.Reader.WaitToReadAsync())
+        var batch = new List<OutboxEvent>(MaxBatch);
+        while (await _pending.Reader.WaitToReadAsync())
         {
-            while (batch.Count < MaxBatch && _outbox.Reader.TryRead(out var item))
+            while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var item))
             {
                 batch.Add(item);
             }
@@ -94,12 +179,12 @@ public sealed partial class AvailabilityPublisher : IAsyncDisposable
             while (start < batch.Count)
             {
                 var end = start;
-                while (end < batch.Count && batch[end].Topic == batch[start].Topic && batch[end].Type == batch[start].Type)
+                while (end < batch.Count && batch[end].Topic == batch[start].Topic)
                 {
                     end++;
                 }
 
-                await SendAsync(batch[start].Topic, batch[start].Type, batch.GetRange(start, end - start));
+                await SendAsync(batch[start].Topic, batch.GetRange(start, end - start));
                 start = end;
             }
 
@@ -108,51 +193,52 @@ public sealed partial class AvailabilityPublisher : IAsyncDisposable
         }
     }
 
-    private async Task SendAsync(string topic, string type, List<OutgoingEvent> events)
+    private async Task SendAsync(string topic, List<OutboxEvent> events)
     {
-        var metadata = new Dictionary<string, string> { ["cloudevent.type"] = type };
-        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        for (var attempt = 1; ; attempt++)
         {
             try
             {
-                if (events.Count == 1)
-                {
-                    await _dapr.PublishEventAsync(PubSub.Name, topic, events[0].Data, metadata);
-                    return;
-                }
-
-                var result = await _dapr.BulkPublishEventAsync(PubSub.Name, topic, [.. events.Select(e => e.Data)], metadata);
-                if (result.FailedEntries.Count == 0)
+                var failed = await _transport.SendAsync(topic, events, CancellationToken.None);
+                var failedIds = failed.ToHashSet(StringComparer.Ordinal);
+                Remember(events.Where(e => !failedIds.Contains(e.Id)).Select(e => e.Id));
+                events = [.. events.Where(e => failedIds.Contains(e.Id))];
+                if (events.Count == 0)
                 {
                     return;
                 }
-
-                events = [.. result.FailedEntries.Select(f => new OutgoingEvent(topic, type, f.Entry.EventData))];
+            }
+            catch (Exception ex) when (attempt < MaxAttempts)
+            {
+                LogPublishRetry(_logger, topic, events.Count, ex);
             }
             catch (Exception ex)
             {
-                if (attempt == MaxAttempts)
-                {
-                    LogPublishFailed(_logger, topic, events.Count, ex);
-                    return;
-                }
+                // Still in the outbox: the sweep publishes them later.
+                LogPublishFailed(_logger, topic, events.Count, ex);
+                return;
+            }
+
+            if (attempt >= MaxAttempts)
+            {
+                LogPublishFailed(_logger, topic, events.Count, null);
+                return;
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt));
         }
-
-        LogPublishFailed(_logger, topic, events.Count, null);
     }
 
-    /// <summary>Publishes what is still buffered, then stops.</summary>
+    /// <summary>Publishes what is still staged, then stops.</summary>
     public async ValueTask DisposeAsync()
     {
-        _outbox.Writer.TryComplete();
+        _pending.Writer.TryComplete();
         await _pump.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    private sealed record OutgoingEvent(string Topic, string Type, JsonElement Data);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Publishing {Count} event(s) to {Topic} failed; retrying")]
+    private static partial void LogPublishRetry(ILogger logger, string topic, int count, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {Count} event(s) to {Topic} failed; state is unaffected")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing {Count} event(s) to {Topic} failed; they stay in the outbox for the sweep")]
     private static partial void LogPublishFailed(ILogger logger, string topic, int count, Exception? exception);
 }

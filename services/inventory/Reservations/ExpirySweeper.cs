@@ -1,5 +1,6 @@
 using Storebridge.Inventory.Domain;
 using Storebridge.Inventory.Ingest;
+using Storebridge.Inventory.Publishing;
 using Storebridge.Inventory.State;
 
 namespace Storebridge.Inventory.Reservations;
@@ -7,11 +8,12 @@ namespace Storebridge.Inventory.Reservations;
 /// <summary>What one sweep did.</summary>
 /// <param name="Expired">Reservations expired.</param>
 /// <param name="Refreshed">SKUs whose ERP levels were read again for committed holds.</param>
-public sealed record SweepResult(int Expired, int Refreshed);
+/// <param name="Republished">Events left unpublished in SKU outboxes and published by this sweep.</param>
+public sealed record SweepResult(int Expired, int Refreshed, int Republished = 0);
 
 /// <summary>
-/// Writes off reservations that were never committed, and asks the ERP again about SKUs whose committed holds no
-/// snapshot has covered yet (see docs/decisions/0051). Availability already ignores an expired hold the moment it
+/// Writes off reservations that were never committed, asks the ERP again about SKUs whose committed holds no
+/// snapshot has covered yet (see docs/decisions/0051), and settles the SKU outboxes it reads (0054). Availability already ignores an expired hold the moment it
 /// expires; the sweep makes it final (status Expired, hold removed, events published). Driven by
 /// <see cref="TimeProvider"/> so tests can move time.
 /// </summary>
@@ -20,6 +22,7 @@ public sealed partial class ExpirySweeper(
     ReservationService reservations,
     StockIngest ingest,
     IErpStockFeed erp,
+    OutboxRecovery outbox,
     StockRules rules,
     TimeProvider time,
     ILogger<ExpirySweeper> logger) : BackgroundService
@@ -38,9 +41,11 @@ public sealed partial class ExpirySweeper(
         var now = time.GetUtcNow();
         var due = new HashSet<string>(StringComparer.Ordinal);
         var uncovered = new List<string>();
+        var republished = 0;
         foreach (var chunk in catalog.Value.Skus.Chunk(ChunkSize))
         {
             var docs = await state.GetManyAsync<SkuStock>([.. chunk.Select(InventoryState.SkuKey)], cancellationToken);
+            republished += await outbox.SettleAsync(docs, cancellationToken);
             foreach (var doc in docs)
             {
                 foreach (var (orderRef, hold) in doc.Value?.Holds ?? [])
@@ -82,7 +87,7 @@ public sealed partial class ExpirySweeper(
             }
         }
 
-        return new SweepResult(expired, erp.IsConfigured ? uncovered.Count : 0);
+        return new SweepResult(expired, erp.IsConfigured ? uncovered.Count : 0, republished);
     }
 
     /// <inheritdoc />
@@ -100,7 +105,7 @@ public sealed partial class ExpirySweeper(
             try
             {
                 var result = await SweepOnceAsync(stoppingToken);
-                if (result.Expired > 0 || result.Refreshed > 0)
+                if (result.Expired > 0 || result.Refreshed > 0 || result.Republished > 0)
                 {
                     LogSwept(logger, result.Expired, result.Refreshed);
                 }

@@ -29,9 +29,11 @@ public sealed record StateWrite(string Key, object? Value, string? ETag, bool Cr
 /// </summary>
 public sealed class InventoryState(DaprClient dapr, IOptions<InventoryOptions> options)
 {
+    // Absent values are left out: every reservation rewrites its SKU documents whole, so their size is the cost.
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         Converters = { new JsonStringEnumConverter() },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
     private string Store => options.Value.StateStore;
@@ -64,15 +66,16 @@ public sealed class InventoryState(DaprClient dapr, IOptions<InventoryOptions> o
         [.. (await GetRawAsync(keys, cancellationToken)).Select(Parse<T>)];
 
     /// <summary>
-    /// Reads one document of one type and many of another in a single runtime call (a reservation and its SKUs).
+    /// Reads documents of two types in a single runtime call (reservations and their SKUs), each list in the order of
+    /// its keys.
     /// </summary>
-    public async Task<(Versioned<TFirst> First, List<Versioned<TRest>> Others)> GetManyAsync<TFirst, TRest>(
-        string firstKey, IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    public async Task<(List<Versioned<TFirst>> First, List<Versioned<TRest>> Others)> GetManyAsync<TFirst, TRest>(
+        IReadOnlyList<string> firstKeys, IReadOnlyList<string> keys, CancellationToken cancellationToken)
         where TFirst : class
         where TRest : class
     {
-        var raw = await GetRawAsync([firstKey, .. keys], cancellationToken);
-        return (Parse<TFirst>(raw[0]), [.. raw.Skip(1).Select(Parse<TRest>)]);
+        var raw = await GetRawAsync([.. firstKeys, .. keys], cancellationToken);
+        return ([.. raw.Take(firstKeys.Count).Select(Parse<TFirst>)], [.. raw.Skip(firstKeys.Count).Select(Parse<TRest>)]);
     }
 
     private async Task<List<(string Key, string? Json, string? ETag)>> GetRawAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
