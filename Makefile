@@ -4,13 +4,16 @@ SHELL := /usr/bin/env bash
 
 BUF := tools/buf/node_modules/.bin/buf
 
-.PHONY: help run test lint bench build clean
+.PHONY: help run demo test lint bench build clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 run: ## run Storebridge locally: the local Dapr runtime, all services, the sandbox store and ERP
 	@./scripts/run-local.sh
+
+demo: ## a scripted day (normal trade, 4x promotion spike, ERP outage) on the local stack, ending with a table
+	@./scripts/demo.sh
 
 test: ## build and run every test project; ends with "Tests: N passed, N failed, N skipped"
 	@./scripts/test.sh

@@ -123,6 +123,7 @@ public sealed class Shopper(ShopperOptions options, HttpClient? http = null)
         {
             report.OrdersPlaced++;
             report.OrderIds.Add(order!.Id!.Value);
+            report.PlacedAt[order.Id.Value] = options.TimeProvider.GetUtcNow();
             if (plan.Business)
             {
                 report.B2BPlaced++;

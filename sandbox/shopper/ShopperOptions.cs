@@ -133,6 +133,9 @@ public sealed class ShopperReport
     /// <summary>Ids of the placed orders.</summary>
     public List<long> OrderIds { get; } = [];
 
+    /// <summary>When the store answered each placed order (by id): where order latency is measured from.</summary>
+    public Dictionary<long, DateTimeOffset> PlacedAt { get; } = [];
+
     /// <summary>Wall time of the run.</summary>
     public TimeSpan Elapsed { get; set; }
 

@@ -44,6 +44,8 @@ public static class Extensions
         app.MapIntakeDispatch();
         ReconciliationSweep.MapReconciliationSweep(app);
         app.MapErpShipments();
+        // Authenticated like every API (the fallback policy); counts of this replica since it started.
+        app.MapGet("/intake/stats", (IntakeMetrics metrics) => metrics.Totals());
         return app;
     }
 }
