@@ -69,7 +69,14 @@ public sealed class SidecarHost : IAsyncDisposable
         var store = SqliteStore.Acquire(options.DataDir);
         try
         {
-            var builder = WebApplication.CreateSlimBuilder();
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+            {
+                // The runtime is configured by its flags only. Without this, every host read appsettings*.json from
+                // the working directory (Kestrel endpoints included) and watched that whole tree for changes:
+                // an inotify watch per directory, and CPU for every file written below it, SQLite's included.
+                ContentRootPath = AppContext.BaseDirectory,
+                Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            });
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(options.LogLevel);
             builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
