@@ -21,6 +21,10 @@ internal sealed partial class DeliveryService(SidecarRuntime runtime, AppChannel
 {
     private const int BatchSize = 256;
     private const int Parallelism = 64;
+
+    // Leases are write transactions: while deliveries are completing, wait until this many slots are free rather
+    // than leasing a row or two per completion. Never waits longer than one poll interval for it.
+    private const int MinLease = 16;
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan UnreachableBackoff = TimeSpan.FromMilliseconds(500);
 
@@ -110,15 +114,22 @@ internal sealed partial class DeliveryService(SidecarRuntime runtime, AppChannel
         var lastPrune = runtime.Time.GetUtcNow();
         try
         {
+            DateTimeOffset? shortSince = null;
             while (!ct.IsCancellationRequested)
             {
                 var free = Parallelism - Volatile.Read(ref _inFlight);
                 var now = runtime.Time.GetUtcNow();
-                if (free <= 0)
+                if (free < MinLease && free < Parallelism)
                 {
-                    await signal.WaitAsync(runtime.Options.PollInterval, ct).ConfigureAwait(false);
-                    continue;
+                    shortSince ??= now;
+                    if (free <= 0 || now - shortSince < runtime.Options.PollInterval)
+                    {
+                        await signal.WaitAsync(runtime.Options.PollInterval, ct).ConfigureAwait(false);
+                        continue;
+                    }
                 }
+
+                shortSince = null;
 
                 var want = Math.Min(free, BatchSize);
                 var batch = await runtime.Store.LeaseDeliveriesAsync(runtime.AppId, now, Lease, want, ct).ConfigureAwait(false);

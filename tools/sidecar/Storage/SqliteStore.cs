@@ -360,15 +360,24 @@ internal sealed class SqliteStore : IDisposable
             }
 
             var result = new List<LeasedDelivery>(leased.Count);
-            var get = Prepared(conn, "SELECT pubsub, topic, body, content_type, raw, traceparent FROM messages WHERE seq = $s");
-            var seqParam = get.Parameters.Add("$s", SqliteType.Integer);
-            foreach (var (seq, attempts) in leased.OrderBy(l => l.Seq))
+            if (leased.Count == 0)
             {
-                seqParam.Value = seq;
-                using var reader = get.ExecuteReader();
-                if (reader.Read())
+                return result;
+            }
+
+            // One statement for all rows, not one per row (binding parameters by name is most of a small statement's cost).
+            var attemptsBySeq = leased.ToDictionary(l => l.Seq, l => l.Attempts);
+            var get = Prepared(conn, "SELECT seq, pubsub, topic, body, content_type, raw, traceparent FROM messages WHERE seq IN (SELECT value FROM json_each($seqs)) ORDER BY seq");
+            get.Parameters.AddWithValue("$seqs", SeqList(leased.Select(l => l.Seq)));
+            using (var reader = get.ExecuteReader())
+            {
+                while (reader.Read())
                 {
-                    result.Add(new LeasedDelivery(seq, reader.GetString(0), reader.GetString(1), (byte[])reader.GetValue(2), reader.GetString(3), reader.GetInt32(4) != 0, reader.IsDBNull(5) ? null : reader.GetString(5), attempts));
+                    var seq = reader.GetInt64(0);
+                    if (attemptsBySeq.TryGetValue(seq, out var attempts))
+                    {
+                        result.Add(new LeasedDelivery(seq, reader.GetString(1), reader.GetString(2), (byte[])reader.GetValue(3), reader.GetString(4), reader.GetInt32(5) != 0, reader.IsDBNull(6) ? null : reader.GetString(6), attempts));
+                    }
                 }
             }
 
@@ -381,6 +390,7 @@ internal sealed class SqliteStore : IDisposable
         var touched = await WriteAsync(conn =>
         {
             var fanOut = new FanOut(conn);
+            var finished = new List<long>(outcomes.Count);
             foreach (var outcome in outcomes)
             {
                 if (outcome.Result is DeliveryResult.Retry or DeliveryResult.NotAttempted)
@@ -415,9 +425,14 @@ internal sealed class SqliteStore : IDisposable
                     }
                 }
 
-                var done = Prepared(conn, "DELETE FROM deliveries WHERE app_id = $a AND seq = $s");
+                finished.Add(outcome.Seq);
+            }
+
+            if (finished.Count > 0)
+            {
+                var done = Prepared(conn, "DELETE FROM deliveries WHERE app_id = $a AND seq IN (SELECT value FROM json_each($seqs))");
                 done.Parameters.AddWithValue("$a", appId);
-                done.Parameters.AddWithValue("$s", outcome.Seq);
+                done.Parameters.AddWithValue("$seqs", SeqList(finished));
                 done.ExecuteNonQuery();
             }
 
@@ -428,6 +443,9 @@ internal sealed class SqliteStore : IDisposable
             SignalFor(app).Set();
         }
     }
+
+    /// <summary>A JSON array of sequence numbers, for <c>IN (SELECT value FROM json_each($seqs))</c>.</summary>
+    private static string SeqList(IEnumerable<long> seqs) => "[" + string.Join(',', seqs) + "]";
 
     /// <summary>Makes every delivery of an app due again (a restarted runtime owns the work its predecessor leased).</summary>
     public Task ReleaseLeasesAsync(string appId, CancellationToken ct = default) =>
