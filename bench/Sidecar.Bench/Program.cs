@@ -41,10 +41,19 @@ File.WriteAllText(Path.Combine(root, "resources", "components.yaml"), """
       version: v1
     """);
 
+// Optional arguments pick sections (for profiling one of them): state, pubsub. Default: both.
+var sections = args.Length == 0 ? ["state", "pubsub"] : args;
 try
 {
-    await StateAsync(root);
-    await PubSubAsync(root);
+    if (sections.Contains("state"))
+    {
+        await StateAsync(root);
+    }
+
+    if (sections.Contains("pubsub"))
+    {
+        await PubSubAsync(root);
+    }
 }
 finally
 {
