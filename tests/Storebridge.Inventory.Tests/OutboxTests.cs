@@ -1,4 +1,8 @@
+using System.Text.Json;
+using Google.Protobuf.WellKnownTypes;
 using Storebridge.Contracts;
+using Storebridge.Contracts.Erp.V1;
+using Storebridge.Contracts.Inventory.V1;
 using Storebridge.Inventory.Domain;
 using Storebridge.Inventory.Reservations;
 using Storebridge.Inventory.State;
@@ -67,5 +71,37 @@ public sealed class OutboxTests
         Assert.Equal(sent.Count, sent.Select(e => e.Id).Distinct().Count());
         // Stock 10 announced, then 9 and 8, plus two reservations.
         Assert.Equal(5, sent.Count);
+    }
+
+    [Fact]
+    public async Task The_service_host_publishes_through_its_runtime_so_the_next_write_drops_the_published_events()
+    {
+        using var folder = new RuntimeFolder();
+        await using var inventory = await InventoryInstance.StartAsync(folder, Ct);
+        var stock = new StockChanged { OccurredAt = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) };
+        stock.Levels.Add(new StockLevel { Sku = "SKU-1", WarehouseId = "wh-a", OnHand = 100 });
+        await inventory.Dapr.PublishEventAsync(PubSub.Name, Topics.ErpStockChanged, JsonDocument.Parse(EventJson.Format(stock)).RootElement, cancellationToken: Ct);
+        await Eventually.TrueAsync(async () => (await OutboxAsync(inventory)) is not null, "stock applied");
+        await inventory.Client.ReserveAsync(new ReserveRequest { OrderRef = "order-1", StoreId = "web", Lines = { new ReserveLine { Sku = "SKU-1", Quantity = 1 } } }, cancellationToken: Ct);
+
+        // Each later reserve rewrites the document; once order-1's events were published, that write drops them.
+        var next = 2;
+        await Eventually.TrueAsync(async () =>
+        {
+            await inventory.Client.ReserveAsync(new ReserveRequest { OrderRef = $"order-{next++}", StoreId = "web", Lines = { new ReserveLine { Sku = "SKU-1", Quantity = 1 } } }, cancellationToken: Ct);
+            return !(await OutboxAsync(inventory))!.Contains("\"order-1\"", StringComparison.Ordinal);
+        }, "order-1's reserved event published and dropped from the outbox");
+    }
+
+    /// <summary>The outbox of SKU-1's document as stored, "" when empty, null while there is no document.</summary>
+    private static async Task<string?> OutboxAsync(InventoryInstance inventory)
+    {
+        var doc = await inventory.Dapr.GetStateAsync<JsonElement>("statestore", InventoryState.SkuKey("SKU-1"), cancellationToken: Ct);
+        if (doc.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        return doc.TryGetProperty("outbox", out var outbox) ? outbox.GetRawText() : "";
     }
 }
