@@ -24,11 +24,6 @@ var ct = overall.Token;
 var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 5;
 var root = Path.Combine(Path.GetTempPath(), "inventory-bench", Guid.NewGuid().ToString("N"));
 Directory.CreateDirectory(Path.Combine(root, "resources"));
-// The in-process runtime's host watches its content root (the working directory) recursively for appsettings
-// changes; from the repository (other builds) or /tmp (this run's own SQLite files) that watcher costs ~10% of the
-// CPU. An empty working directory keeps it idle, as a separately started runtime would be.
-Directory.CreateDirectory(Path.Combine(root, "cwd"));
-Directory.SetCurrentDirectory(Path.Combine(root, "cwd"));
 File.WriteAllText(Path.Combine(root, "resources", "components.yaml"), """
     apiVersion: dapr.io/v1alpha1
     kind: Component
@@ -246,7 +241,6 @@ void DeleteRoot()
 {
     try
     {
-        Directory.SetCurrentDirectory(Path.GetTempPath());
         Directory.Delete(root, recursive: true);
     }
     catch (IOException)
