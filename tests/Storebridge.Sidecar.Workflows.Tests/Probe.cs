@@ -11,6 +11,18 @@ internal sealed class Probe
 
     public int Increment(string key) => _counts.AddOrUpdate(key, 1, (_, n) => n + 1);
 
+    /// <summary>Counts a caller in; returns how many are inside at once, and keeps the highest (see <see cref="Peak"/>).</summary>
+    public int Enter(string key)
+    {
+        var inside = _counts.AddOrUpdate(key + ":inside", 1, (_, n) => n + 1);
+        _counts.AddOrUpdate(key + ":peak", inside, (_, peak) => Math.Max(peak, inside));
+        return inside;
+    }
+
+    public void Leave(string key) => _counts.AddOrUpdate(key + ":inside", 0, (_, n) => n - 1);
+
+    public int Peak(string key) => _counts.GetValueOrDefault(key + ":peak");
+
     public int Count(string key) => _counts.GetValueOrDefault(key);
 
     /// <summary>Lets every caller waiting on <paramref name="key"/> (now or later) pass.</summary>

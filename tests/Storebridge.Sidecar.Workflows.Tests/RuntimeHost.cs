@@ -30,7 +30,9 @@ internal sealed class RuntimeHost : IAsyncDisposable
 
     public IWorkflowInstanceInspector Inspector => _app.Services.GetRequiredService<IWorkflowInstanceInspector>();
 
-    public static async Task<RuntimeHost> StartAsync(string databasePath, int port = 0, string appId = "orders", TimeSpan? activityLease = null, TimeProvider? time = null)
+    public static async Task<RuntimeHost> StartAsync(
+        string databasePath, int port = 0, string appId = "orders", TimeSpan? activityLease = null, TimeProvider? time = null,
+        Action<WorkflowBackendOptions>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -42,6 +44,7 @@ internal sealed class RuntimeHost : IAsyncDisposable
             o.AppId = appId;
             o.ActivityLeaseTimeout = activityLease ?? TimeSpan.FromMinutes(5);
             o.TimeProvider = time ?? TimeProvider.System;
+            configure?.Invoke(o);
         });
         var app = builder.Build();
         var requestPaths = new ConcurrentQueue<string>();

@@ -26,11 +26,11 @@ internal sealed class TestEnv : IAsyncDisposable
 
     public string DatabasePath => Path.Combine(_directory, "workflows.db");
 
-    public static async Task<TestEnv> StartAsync(TimeSpan? activityLease = null, TimeProvider? time = null)
+    public static async Task<TestEnv> StartAsync(TimeSpan? activityLease = null, TimeProvider? time = null, Action<WorkflowBackendOptions>? configure = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "sb-wf-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        var runtime = await RuntimeHost.StartAsync(Path.Combine(directory, "workflows.db"), activityLease: activityLease, time: time);
+        var runtime = await RuntimeHost.StartAsync(Path.Combine(directory, "workflows.db"), activityLease: activityLease, time: time, configure: configure);
         var env = new TestEnv(directory, activityLease, runtime, null!);
         env.App = await WorkerApp.StartAsync(runtime.Port, env.Probe);
         return env;

@@ -22,6 +22,7 @@ internal static class TestWorkflows
         options.RegisterWorkflow<RetriedChildParentWorkflow>();
         options.RegisterWorkflow<FlakyChildWorkflow>();
         options.RegisterWorkflow<SenderWorkflow>();
+        options.RegisterWorkflow<SlowFanOutWorkflow>();
         options.RegisterActivity<AppendActivity>();
         options.RegisterActivity<SquareActivity>();
         options.RegisterActivity<ReserveActivity>();
@@ -29,6 +30,7 @@ internal static class TestWorkflows
         options.RegisterActivity<ReleaseActivity>();
         options.RegisterActivity<FlakyActivity>();
         options.RegisterActivity<BlockerActivity>();
+        options.RegisterActivity<SlowActivity>();
     }
 }
 
@@ -55,6 +57,33 @@ internal sealed class FanOutWorkflow : Workflow<int, long>
         var tasks = Enumerable.Range(1, input).Select(i => context.CallActivityAsync<long>(nameof(SquareActivity), i)).ToList();
         var results = await Task.WhenAll(tasks);
         return results.Sum();
+    }
+}
+
+/// <summary>Like <see cref="FanOutWorkflow"/>, with activities that take a while, so concurrency can be observed.</summary>
+internal sealed class SlowFanOutWorkflow : Workflow<int, int>
+{
+    public override async Task<int> RunAsync(WorkflowContext context, int input)
+    {
+        var results = await Task.WhenAll(Enumerable.Range(1, input).Select(i => context.CallActivityAsync<int>(nameof(SlowActivity), i)));
+        return results.Length;
+    }
+}
+
+internal sealed class SlowActivity(Probe probe) : WorkflowActivity<int, int>
+{
+    public override async Task<int> RunAsync(WorkflowActivityContext context, int input)
+    {
+        probe.Enter("slow");
+        try
+        {
+            await Task.Delay(30);
+            return input;
+        }
+        finally
+        {
+            probe.Leave("slow");
+        }
     }
 }
 

@@ -43,6 +43,27 @@ public sealed class WorkflowConformanceTests
     }
 
     [Fact]
+    public async Task The_activity_concurrency_limit_of_the_dapr_configuration_holds_and_every_activity_still_runs()
+    {
+        await using var env = await TestEnv.StartAsync(configure: o => o.MaxConcurrentActivityInvocations = 2);
+
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add(await env.Client.ScheduleNewWorkflowAsync(nameof(SlowFanOutWorkflow), $"slow-{i}", 8));
+        }
+
+        foreach (var id in ids)
+        {
+            var state = await env.CompletionAsync(id);
+            Assert.Equal(WorkflowRuntimeStatus.Completed, state.RuntimeStatus);
+            Assert.Equal(8, state.ReadOutputAs<int>());
+        }
+
+        Assert.InRange(env.Probe.Peak("slow"), 1, 2);
+    }
+
+    [Fact]
     public async Task Failing_activity_surfaces_its_failure_details_and_the_workflow_compensates()
     {
         await using var env = await TestEnv.StartAsync();

@@ -18,6 +18,15 @@ public sealed class WorkflowBackendOptions
     /// <summary>How long a worker may hold a workflow (orchestrator) work item before it is re-dispatched.</summary>
     public TimeSpan OrchestrationLeaseTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Workflow turns handed to workers at once (Dapr Configuration <c>spec.workflow.maxConcurrentWorkflowInvocations</c>);
+    /// null is unlimited, as in Dapr. The rest wait, durably, until a turn completes.
+    /// </summary>
+    public int? MaxConcurrentWorkflowInvocations { get; set; }
+
+    /// <summary>Activities handed to workers at once (<c>spec.workflow.maxConcurrentActivityInvocations</c>); null is unlimited.</summary>
+    public int? MaxConcurrentActivityInvocations { get; set; }
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(DatabasePath))
@@ -34,6 +43,11 @@ public sealed class WorkflowBackendOptions
         if (ActivityLeaseTimeout <= TimeSpan.Zero || OrchestrationLeaseTimeout <= TimeSpan.Zero)
         {
             throw new InvalidOperationException("Lease timeouts must be positive.");
+        }
+
+        if (MaxConcurrentWorkflowInvocations is <= 0 || MaxConcurrentActivityInvocations is <= 0)
+        {
+            throw new InvalidOperationException("Workflow and activity concurrency limits must be positive when set.");
         }
     }
 }

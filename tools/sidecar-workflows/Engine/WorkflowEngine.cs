@@ -41,6 +41,11 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
     private readonly PriorityQueue<string, DateTimeOffset> _wakeups = new();
     private readonly Dictionary<string, TaskCompletionSource> _changeWaiters = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
+
+    // Dapr's per-sidecar concurrency limits: a slot is taken before an item is prepared and given back when its lease
+    // ends (completed, released, expired or cancelled). Null: unlimited.
+    private readonly SemaphoreSlim? _workflowSlots;
+    private readonly SemaphoreSlim? _activitySlots;
     private TaskCompletionSource _wakeupsChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _timerLoop = Task.CompletedTask;
     private Task _leaseLoop = Task.CompletedTask;
@@ -49,6 +54,8 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
 
     public WorkflowEngine(WorkflowBackendOptions options, ILoggerFactory loggerFactory)
     {
+        _workflowSlots = options.MaxConcurrentWorkflowInvocations is { } workflows ? new SemaphoreSlim(workflows, workflows) : null;
+        _activitySlots = options.MaxConcurrentActivityInvocations is { } activities ? new SemaphoreSlim(activities, activities) : null;
         _options = options;
         _time = options.TimeProvider;
         _logger = loggerFactory.CreateLogger<WorkflowEngine>();
@@ -272,7 +279,22 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
                     throw;
                 }
 
-                dispatches.Add(DispatchAsync(next, session, stream, writeGate, slots, linked));
+                var limit = next.ActivityId is null ? _workflowSlots : _activitySlots;
+                if (limit is not null)
+                {
+                    try
+                    {
+                        await limit.WaitAsync(linked.Token);
+                    }
+                    catch
+                    {
+                        Requeue(next);
+                        slots.Release();
+                        throw;
+                    }
+                }
+
+                dispatches.Add(DispatchAsync(next, limit, session, stream, writeGate, slots, linked));
                 if (dispatches.Count > MaxPreparingPerStream * 2)
                 {
                     dispatches.RemoveAll(t => t.IsCompleted);
@@ -300,7 +322,9 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         }
     }
 
-    private async Task DispatchAsync(WorkRef next, WorkerSession session, IServerStreamWriter<WorkItem> stream, SemaphoreSlim writeGate, SemaphoreSlim slots, CancellationTokenSource streamCancellation)
+    private async Task DispatchAsync(
+        WorkRef next, SemaphoreSlim? limit, WorkerSession session, IServerStreamWriter<WorkItem> stream, SemaphoreSlim writeGate, SemaphoreSlim slots,
+        CancellationTokenSource streamCancellation)
     {
         try
         {
@@ -308,18 +332,21 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
             try
             {
                 item = next.ActivityId is { } activityId
-                    ? await PrepareActivityAsync(activityId, session)
-                    : await PrepareOrchestrationAsync(next.InstanceId!, session);
+                    ? await PrepareActivityAsync(activityId, session, limit)
+                    : await PrepareOrchestrationAsync(next.InstanceId!, session, limit);
             }
             catch (Exception ex)
             {
                 Log.PrepareFailed(_logger, ex, next.InstanceId ?? next.ActivityId.ToString()!);
+                limit?.Release();
                 Requeue(next);
                 return;
             }
 
             if (item is null)
             {
+                // Nothing to hand out after all: no lease holds the slot.
+                limit?.Release();
                 return;
             }
 
@@ -356,7 +383,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         Lease? lease;
         lock (_gate)
         {
-            if (_leases.Remove(response.CompletionToken, out lease) && lease.ActivityId is { } activityId)
+            if (TryEndLease(response.CompletionToken, out lease) && lease.ActivityId is { } activityId)
             {
                 lease.Session.Tokens.Remove(lease.Token);
                 _leasedActivities.Remove(activityId);
@@ -393,7 +420,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         Lease? lease;
         lock (_gate)
         {
-            if (_leases.Remove(response.CompletionToken, out lease) && lease.Dispatch is not null)
+            if (TryEndLease(response.CompletionToken, out lease) && lease.Dispatch is not null)
             {
                 lease.Session.Tokens.Remove(lease.Token);
             }
@@ -426,7 +453,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
 
     // ---------------------------------------------------------------- dispatch internals
 
-    private async Task<WorkItem?> PrepareOrchestrationAsync(string instanceId, WorkerSession session)
+    private async Task<WorkItem?> PrepareOrchestrationAsync(string instanceId, WorkerSession session, SemaphoreSlim? limit)
     {
         lock (_gate)
         {
@@ -475,7 +502,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         request.NewEvents.AddRange(newEvents);
         lock (_gate)
         {
-            var lease = new Lease(token, session, now + _options.OrchestrationLeaseTimeout, null, dispatch);
+            var lease = new Lease(token, session, now + _options.OrchestrationLeaseTimeout, null, dispatch, limit);
             _leases.Add(token, lease);
             session.Tokens.Add(token);
         }
@@ -483,7 +510,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         return new WorkItem { WorkflowRequest = request, CompletionToken = token };
     }
 
-    private async Task<WorkItem?> PrepareActivityAsync(long activityId, WorkerSession session)
+    private async Task<WorkItem?> PrepareActivityAsync(long activityId, WorkerSession session, SemaphoreSlim? limit)
     {
         lock (_gate)
         {
@@ -513,7 +540,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         var token = Guid.NewGuid().ToString("N");
         lock (_gate)
         {
-            var lease = new Lease(token, session, _time.GetUtcNow() + _options.ActivityLeaseTimeout, activityId, null);
+            var lease = new Lease(token, session, _time.GetUtcNow() + _options.ActivityLeaseTimeout, activityId, null, limit);
             _leases.Add(token, lease);
             _leasedActivities[activityId] = token;
             session.Tokens.Add(token);
@@ -527,7 +554,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         Lease? lease;
         lock (_gate)
         {
-            if (!_leases.Remove(token, out lease))
+            if (!TryEndLease(token, out lease))
             {
                 return;
             }
@@ -638,7 +665,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
                 foreach (var id in effects.CancelledActivities)
                 {
                     // A worker still running it will report to a token that no longer exists.
-                    if (_leasedActivities.Remove(id, out var token) && token.Length > 0 && _leases.Remove(token, out var lease))
+                    if (_leasedActivities.Remove(id, out var token) && token.Length > 0 && TryEndLease(token, out var lease))
                     {
                         lease.Session.Tokens.Remove(token);
                     }
@@ -846,5 +873,17 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         public HashSet<string> Tokens { get; } = new(StringComparer.Ordinal);
     }
 
-    private sealed record Lease(string Token, WorkerSession Session, DateTimeOffset Deadline, long? ActivityId, OrchestrationDispatch? Dispatch);
+    private sealed record Lease(string Token, WorkerSession Session, DateTimeOffset Deadline, long? ActivityId, OrchestrationDispatch? Dispatch, SemaphoreSlim? Slot);
+
+    /// <summary>Ends a lease (caller holds <see cref="_gate"/>) and gives its concurrency slot back.</summary>
+    private bool TryEndLease(string token, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Lease? lease)
+    {
+        if (!_leases.Remove(token, out lease))
+        {
+            return false;
+        }
+
+        lease.Slot?.Release();
+        return true;
+    }
 }
