@@ -39,6 +39,17 @@ File.WriteAllText(Path.Combine(root, "resources", "components.yaml"), """
     spec:
       type: pubsub.in-memory
       version: v1
+    ---
+    apiVersion: dapr.io/v1alpha1
+    kind: Component
+    metadata:
+      name: ordered
+    spec:
+      type: pubsub.rabbitmq
+      version: v1
+      metadata:
+        - name: concurrencyMode
+          value: single
     """);
 
 // Optional arguments pick sections (for profiling one of them): state, pubsub. Default: both.
@@ -109,7 +120,7 @@ static async Task PubSubAsync(string root)
     builder.Logging.ClearProviders();
     builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http1));
     var app = builder.Build();
-    app.MapGet("/dapr/subscribe", () => Results.Text("""[{"pubsubname":"pubsub","topic":"latency","route":"/latency"},{"pubsubname":"pubsub","topic":"load","route":"/load"}]""", "application/json"));
+    app.MapGet("/dapr/subscribe", () => Results.Text("""[{"pubsubname":"pubsub","topic":"latency","route":"/latency"},{"pubsubname":"pubsub","topic":"load","route":"/load"},{"pubsubname":"ordered","topic":"load","route":"/load"}]""", "application/json"));
     app.MapPost("/latency", async (HttpRequest r) =>
     {
         using var reader = new StreamReader(r.Body);
@@ -192,6 +203,17 @@ static async Task PubSubAsync(string root)
         await WaitDeliveredAsync(subscriber, () => Volatile.Read(ref count), total);
         sw.Stop();
         Console.WriteLine(FormattableString.Invariant($"Durable deliveries, publishing at the same time: {Volatile.Read(ref count)} of {total} in {sw.Elapsed.TotalSeconds:F2} s = {Volatile.Read(ref count) / sw.Elapsed.TotalSeconds:F0} deliveries/s (publishing took {published.TotalSeconds:F2} s)"));
+
+        // Ordered subscription (one at a time, decision 0013): a backlog drained in publish order, one round trip each.
+        const int ordered = 3000;
+        await subscriber.DisposeAsync();
+        await PublishLoadAsync(client, ordered, "ordered");
+        Volatile.Write(ref count, 0);
+        sw.Restart();
+        subscriber = await SidecarHost.StartAsync(Options(root, "subscriber", port));
+        await WaitDeliveredAsync(subscriber, () => Volatile.Read(ref count), ordered);
+        sw.Stop();
+        Console.WriteLine(FormattableString.Invariant($"Ordered deliveries, backlog drain: {Volatile.Read(ref count)} of {ordered} in {sw.Elapsed.TotalSeconds:F2} s = {Volatile.Read(ref count) / sw.Elapsed.TotalSeconds:F0} deliveries/s"));
         await subscriber.DisposeAsync();
     }
     finally
@@ -201,12 +223,12 @@ static async Task PubSubAsync(string root)
     }
 }
 
-static async Task PublishLoadAsync(DaprGrpc.DaprClient client, int total)
+static async Task PublishLoadAsync(DaprGrpc.DaprClient client, int total, string pubsub = "pubsub")
 {
     const int batch = 500;
     for (var sent = 0; sent < total; sent += batch)
     {
-        var request = new BulkPublishRequest { PubsubName = "pubsub", Topic = "load" };
+        var request = new BulkPublishRequest { PubsubName = pubsub, Topic = "load" };
         for (var j = 0; j < batch; j++)
         {
             request.Entries.Add(new BulkPublishRequestEntry { EntryId = j.ToString(CultureInfo.InvariantCulture), Event = ByteString.CopyFromUtf8($$"""{"n":{{sent + j}}}"""), ContentType = "application/json" });

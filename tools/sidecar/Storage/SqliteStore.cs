@@ -333,23 +333,43 @@ internal sealed class SqliteStore : IDisposable
         }, ct);
 
     // A delivery of an ordering group may go out only when no earlier one of its group is still pending: in flight,
-    // waiting for a retry or for the app. Rows without a group are not held back.
-    private const string HeadOfGroup = "(d.grp IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.app_id = d.app_id AND e.grp = d.grp AND e.seq < d.seq))";
+    // waiting for a retry or for the app. So per group only the head (lowest seq) is a candidate. The heads are found
+    // by walking the distinct groups on the partial index (one seek per group), not by testing every row behind
+    // them: an ordered backlog of n rows would otherwise cost n seeks per lease. Rows without a group are not held.
+    private const string GroupHeads = """
+        WITH RECURSIVE groups(grp) AS (
+            SELECT MIN(grp) FROM deliveries WHERE app_id = $a AND grp IS NOT NULL
+            UNION ALL
+            SELECT (SELECT MIN(grp) FROM deliveries WHERE app_id = $a AND grp > groups.grp) FROM groups WHERE groups.grp IS NOT NULL),
+        heads(seq) AS (SELECT (SELECT MIN(seq) FROM deliveries WHERE app_id = $a AND grp = groups.grp) FROM groups WHERE groups.grp IS NOT NULL)
+        """;
 
     /// <summary>Takes leases on due deliveries for an app (other runtimes skip leased rows until the lease runs out).</summary>
     public Task<List<LeasedDelivery>> LeaseDeliveriesAsync(string appId, DateTimeOffset now, TimeSpan lease, int max, CancellationToken ct = default) =>
         WriteAsync(conn =>
         {
-            var cmd = Prepared(conn, $"""
-                UPDATE deliveries SET lease_until = $l, attempts = attempts + 1
-                WHERE app_id = $a AND seq IN (SELECT seq FROM deliveries d WHERE app_id = $a AND due_at <= $now AND lease_until <= $now
-                    AND {HeadOfGroup} ORDER BY seq LIMIT $max)
-                RETURNING seq, attempts;
-                """);
+            // Candidates: the first due rows without a group, and the due heads of the groups. (One statement with a
+            // UNION and ORDER BY over both took many times longer than the three below.)
+            var candidates = new List<long>();
+            var unordered = Prepared(conn, "SELECT seq FROM deliveries WHERE app_id = $a AND grp IS NULL AND due_at <= $now AND lease_until <= $now ORDER BY seq LIMIT $max");
+            unordered.Parameters.AddWithValue("$a", appId);
+            unordered.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            unordered.Parameters.AddWithValue("$max", max);
+            ReadSeqs(unordered, candidates);
+            var heads = Prepared(conn, $"{GroupHeads} SELECT d.seq FROM heads JOIN deliveries d ON d.app_id = $a AND d.seq = heads.seq WHERE d.due_at <= $now AND d.lease_until <= $now");
+            heads.Parameters.AddWithValue("$a", appId);
+            heads.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            ReadSeqs(heads, candidates);
+            if (candidates.Count == 0)
+            {
+                return [];
+            }
+
+            candidates.Sort();
+            var cmd = Prepared(conn, "UPDATE deliveries SET lease_until = $l, attempts = attempts + 1 WHERE app_id = $a AND seq IN (SELECT value FROM json_each($seqs)) RETURNING seq, attempts");
             cmd.Parameters.AddWithValue("$a", appId);
-            cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
             cmd.Parameters.AddWithValue("$l", (now + lease).ToUnixTimeMilliseconds());
-            cmd.Parameters.AddWithValue("$max", max);
+            cmd.Parameters.AddWithValue("$seqs", SeqList(candidates.Take(max)));
             var leased = new List<(long Seq, int Attempts)>();
             using (var reader = cmd.ExecuteReader())
             {
@@ -359,13 +379,8 @@ internal sealed class SqliteStore : IDisposable
                 }
             }
 
-            var result = new List<LeasedDelivery>(leased.Count);
-            if (leased.Count == 0)
-            {
-                return result;
-            }
-
             // One statement for all rows, not one per row (binding parameters by name is most of a small statement's cost).
+            var result = new List<LeasedDelivery>(leased.Count);
             var attemptsBySeq = leased.ToDictionary(l => l.Seq, l => l.Attempts);
             var get = Prepared(conn, "SELECT seq, pubsub, topic, body, content_type, raw, traceparent FROM messages WHERE seq IN (SELECT value FROM json_each($seqs)) ORDER BY seq");
             get.Parameters.AddWithValue("$seqs", SeqList(leased.Select(l => l.Seq)));
@@ -444,6 +459,15 @@ internal sealed class SqliteStore : IDisposable
         }
     }
 
+    private static void ReadSeqs(SqliteCommand cmd, List<long> into)
+    {
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            into.Add(reader.GetInt64(0));
+        }
+    }
+
     /// <summary>A JSON array of sequence numbers, for <c>IN (SELECT value FROM json_each($seqs))</c>.</summary>
     private static string SeqList(IEnumerable<long> seqs) => "[" + string.Join(',', seqs) + "]";
 
@@ -459,7 +483,13 @@ internal sealed class SqliteStore : IDisposable
     /// <summary>Earliest time a delivery of the app becomes due, or null when none is pending.</summary>
     public DateTimeOffset? NextDueAt(string appId) => Read(conn =>
     {
-        var cmd = Prepared(conn, "SELECT MIN(MAX(due_at, lease_until)) FROM deliveries d WHERE app_id = $a AND " + HeadOfGroup);
+        var cmd = Prepared(conn, $"""
+            {GroupHeads}
+            SELECT MIN(t) FROM (
+                SELECT MIN(MAX(due_at, lease_until)) AS t FROM deliveries WHERE app_id = $a AND grp IS NULL
+                UNION ALL
+                SELECT MAX(d.due_at, d.lease_until) FROM heads JOIN deliveries d ON d.app_id = $a AND d.seq = heads.seq)
+            """);
         cmd.Parameters.AddWithValue("$a", appId);
         var value = cmd.ExecuteScalar();
         return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
