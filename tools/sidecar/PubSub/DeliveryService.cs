@@ -27,6 +27,7 @@ internal sealed partial class DeliveryService(SidecarRuntime runtime, AppChannel
     private const int MinLease = 16;
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan UnreachableBackoff = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan BreakerRecheck = TimeSpan.FromMilliseconds(100);
 
     private Dictionary<(string PubSub, string Topic), SubscriptionSpec> _byTopic = [];
     private int _inFlight;
@@ -222,8 +223,10 @@ internal sealed partial class DeliveryService(SidecarRuntime runtime, AppChannel
         catch (CircuitOpenException ex)
         {
             // Rejected without calling the app: the message waits for the breaker to half-open and keeps its retries.
+            // A half-open breaker busy with its probes says "now": look again shortly rather than at once.
             LogBreakerOpen(logger, delivery.Topic, ex.Message);
-            return new DeliveryOutcome(delivery.Seq, DeliveryResult.NotAttempted, ex.HalfOpensAt);
+            var recheck = runtime.Time.GetUtcNow() + BreakerRecheck;
+            return new DeliveryOutcome(delivery.Seq, DeliveryResult.NotAttempted, ex.HalfOpensAt > recheck ? ex.HalfOpensAt : recheck);
         }
         catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConnectionError)
         {
