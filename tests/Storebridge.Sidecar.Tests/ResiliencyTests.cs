@@ -59,6 +59,54 @@ public sealed class ResiliencyTests
     }
 
     [Fact]
+    public async Task Retry_policy_of_the_app_target_repeats_error_answers_and_passes_the_last_one_on()
+    {
+        using var res = new TempResources();
+        res.WriteResiliency("""
+            retries:
+              twice:
+                policy: constant
+                duration: 10ms
+                maxRetries: 2
+            """, """
+            apps:
+              inventory:
+                retry: twice
+            """);
+        var flakyCalls = 0;
+        var missingCalls = 0;
+        await using var app = await TestApp.StartAsync((a, _) =>
+        {
+            a.MapPost("/flaky", async (HttpRequest r) =>
+            {
+                using var reader = new StreamReader(r.Body);
+                var body = await reader.ReadToEndAsync();
+                return Interlocked.Increment(ref flakyCalls) < 3 ? Results.StatusCode(503) : Results.Text("got " + body);
+            });
+            a.MapPost("/missing", () =>
+            {
+                Interlocked.Increment(ref missingCalls);
+                return Results.NotFound("no such item");
+            });
+        });
+        await using var inventory = await SidecarHost.StartAsync(res.Options("inventory", app.Port), Ct);
+        await using var orders = await SidecarHost.StartAsync(res.Options("orders"), Ct);
+        using var http = Clients.Http(orders);
+
+        // daprd treats answers outside 200-399 as failures of the attempt: retried, with the same body each time.
+        var flaky = await http.PostAsync("/v1.0/invoke/inventory/method/flaky", new StringContent("3 units"), Ct);
+        Assert.Equal(HttpStatusCode.OK, flaky.StatusCode);
+        Assert.Equal("got 3 units", await flaky.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(3, Volatile.Read(ref flakyCalls));
+
+        // When the retries run out, the app's own answer reaches the caller.
+        var missing = await http.PostAsync("/v1.0/invoke/inventory/method/missing", new StringContent("x"), Ct);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("no such item", await missing.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.Equal(3, Volatile.Read(ref missingCalls));
+    }
+
+    [Fact]
     public async Task Circuit_breaker_of_the_app_target_opens_after_the_trip_rejects_then_half_opens_for_max_requests()
     {
         using var res = new TempResources();

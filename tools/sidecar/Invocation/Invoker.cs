@@ -81,9 +81,10 @@ internal sealed partial class Invoker(SidecarRuntime runtime, AppChannel app, IL
             return;
         }
 
-        // The Resiliency policies for the app (targets.apps.<id>) apply where the app is called. Retried: a refused
-        // connection (the request never reached the app) and a call cut by the timeout, with the body replayed.
-        // A call the circuit breaker rejects is not retried, as in daprd.
+        // The Resiliency policies for the app (targets.apps.<id>) apply where the app is called. As in daprd, an answer
+        // outside 200-399 is a failure: it counts for the breaker and is retried (the body replayed); when retries run
+        // out the app's answer is passed on. Refused connections and calls cut by the timeout are retried too. A call
+        // the circuit breaker rejects is not retried.
         var retry = self ? runtime.Resources.Resiliency.Retry(runtime.Resources.Resiliency.Apps.GetValueOrDefault(runtime.AppId)) : null;
         var appPolicy = self ? runtime.Policies.ForApp(runtime.AppId) : null;
         var hasBody = context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0;
@@ -101,8 +102,18 @@ internal sealed partial class Invoker(SidecarRuntime runtime, AppChannel app, IL
                 var client = self ? app.Http : RuntimeHttp;
                 response = appPolicy is null
                     ? await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted).ConfigureAwait(false)
-                    : await appPolicy.RunAsync(token => client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token), r => (int)r.StatusCode >= 500, null, context.RequestAborted).ConfigureAwait(false);
-                break;
+                    : await appPolicy.RunAsync(token => client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token), FailedAnswer, null, context.RequestAborted).ConfigureAwait(false);
+                if (retry is null || retry.Exhausted(attempt) || !FailedAnswer(response))
+                {
+                    break;
+                }
+
+                response.Dispose();
+                await Task.Delay(retry.DelayFor(attempt), runtime.Time, context.RequestAborted).ConfigureAwait(false);
+                if (hasBody)
+                {
+                    context.Request.Body.Position = 0;
+                }
             }
             catch (Exception ex) when (retry is not null && !retry.Exhausted(attempt)
                 && (ex is PolicyTimeoutException || (ex is HttpRequestException h && h.HttpRequestError == HttpRequestError.ConnectionError)))
@@ -137,6 +148,8 @@ internal sealed partial class Invoker(SidecarRuntime runtime, AppChannel app, IL
     }
 
     private HttpClient RuntimeHttp => app.Http;
+
+    private static bool FailedAnswer(HttpResponseMessage response) => (int)response.StatusCode is < 200 or > 399;
 
     private HttpRequestMessage BuildForward(HttpContext context, Uri target, bool self, bool hasBody)
     {
@@ -241,7 +254,7 @@ internal sealed partial class Invoker(SidecarRuntime runtime, AppChannel app, IL
 
         try
         {
-            return await policy.RunAsync(token => CallAppAsync(message, traceparent, token), null, ex => ex is not RpcException rpc || IsServerError(rpc.StatusCode), context.CancellationToken).ConfigureAwait(false);
+            return await policy.RunAsync(token => CallAppAsync(message, traceparent, token), null, null, context.CancellationToken).ConfigureAwait(false);
         }
         catch (CircuitOpenException ex)
         {
