@@ -64,12 +64,16 @@ internal class DaprGrpcService(SidecarRuntime runtime, Publisher publisher, Invo
     public virtual Task<GetStateResponse> GetState(GetStateRequest request, ServerCallContext context)
     {
         RequireStore(request.StoreName);
-        var entry = runtime.Store.GetState(runtime.StateKey(request.Key));
+        var entry = runtime.ReadState(request.Key);
         var response = new GetStateResponse();
         if (entry is not null)
         {
             response.Data = ByteString.CopyFrom(entry.Value);
             response.Etag = entry.ETag;
+            if (entry.ExpiresAt is { } expiresAt)
+            {
+                response.Metadata[StateTtl.ExpireTimeKey] = StateTtl.Format(expiresAt);
+            }
         }
 
         return Task.FromResult(response);
@@ -81,12 +85,16 @@ internal class DaprGrpcService(SidecarRuntime runtime, Publisher publisher, Invo
         var response = new GetBulkStateResponse();
         foreach (var key in request.Keys)
         {
-            var entry = runtime.Store.GetState(runtime.StateKey(key));
+            var entry = runtime.ReadState(key);
             var item = new BulkStateItem { Key = key };
             if (entry is not null)
             {
                 item.Data = ByteString.CopyFrom(entry.Value);
                 item.Etag = entry.ETag;
+                if (entry.ExpiresAt is { } expiresAt)
+                {
+                    item.Metadata[StateTtl.ExpireTimeKey] = StateTtl.Format(expiresAt);
+                }
             }
 
             response.Items.Add(item);
@@ -98,7 +106,16 @@ internal class DaprGrpcService(SidecarRuntime runtime, Publisher publisher, Invo
     public virtual async Task<Empty> SaveState(SaveStateRequest request, ServerCallContext context)
     {
         RequireStore(request.StoreName);
-        var writes = request.States.Select(s => ToWrite(s, delete: false)).ToList();
+        List<StateWrite> writes;
+        try
+        {
+            writes = request.States.Select(s => ToWrite(s, delete: false)).ToList();
+        }
+        catch (InvalidTtlException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Internal, $"failed saving state in state store {request.StoreName}: {ex.Message}"));
+        }
+
         await WriteAsync(request.StoreName, writes, "saving", context.CancellationToken).ConfigureAwait(false);
         return new Empty();
     }
@@ -130,17 +147,26 @@ internal class DaprGrpcService(SidecarRuntime runtime, Publisher publisher, Invo
                 "delete" => true,
                 _ => throw new RpcException(new Status(StatusCode.Unimplemented, $"operation type {op.OperationType} not supported")),
             };
-            writes.Add(ToWrite(op.Request, delete));
+            try
+            {
+                writes.Add(ToWrite(op.Request, delete, request.Metadata));
+            }
+            catch (InvalidTtlException ex)
+            {
+                throw new RpcException(new Status(StatusCode.Internal, $"error while executing state transaction: {ex.Message}"));
+            }
         }
 
         await WriteAsync(request.StoreName, writes, "executing transaction on", context.CancellationToken).ConfigureAwait(false);
         return new Empty();
     }
 
-    private StateWrite ToWrite(StateItem item, bool delete) =>
+    // A transaction's request metadata applies to every operation that does not set the key itself.
+    private StateWrite ToWrite(StateItem item, bool delete, IReadOnlyDictionary<string, string>? requestMetadata = null) =>
         new(runtime.StateKey(item.Key), delete ? null : item.Value.ToByteArray(), item.Etag?.Value,
             item.Options?.Concurrency == StateOptions.Types.StateConcurrency.ConcurrencyFirstWrite,
-            item.Metadata.TryGetValue("contentType", out var ct) ? ct : null);
+            item.Metadata.TryGetValue("contentType", out var ct) ? ct : null,
+            delete ? null : StateTtl.Parse(item.Metadata.TryGetValue(StateTtl.RequestKey, out var ttl) ? ttl : requestMetadata?.GetValueOrDefault(StateTtl.RequestKey)));
 
     private async Task WriteAsync(string store, IReadOnlyList<StateWrite> writes, string verb, CancellationToken ct)
     {

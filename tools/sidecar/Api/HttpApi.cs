@@ -76,13 +76,19 @@ internal static class HttpApi
             return missing;
         }
 
-        var entry = rt.Store.GetState(rt.StateKey(key));
+        var entry = rt.ReadState(key);
         if (entry is null)
         {
             return Results.NoContent();
         }
 
         response.Headers.ETag = entry.ETag;
+        if (entry.ExpiresAt is { } expiresAt)
+        {
+            // daprd answers a value's metadata as "metadata.<key>" headers.
+            response.Headers[$"metadata.{StateTtl.ExpireTimeKey}"] = StateTtl.Format(expiresAt);
+        }
+
         return Results.Bytes(entry.Value, entry.ContentType ?? "application/json");
     }
 
@@ -116,7 +122,14 @@ internal static class HttpApi
                 return ApiErrors.Result(400, "ERR_MALFORMED_REQUEST", $"input key/keyPrefix '{key}' can't contain '||'");
             }
 
-            writes.Add(ToWrite(rt, item, key, delete: false, ContentTypeOf(request, item)));
+            try
+            {
+                writes.Add(ToWrite(rt, item, key, delete: false, ContentTypeOf(request, item), TtlOf(request, item)));
+            }
+            catch (InvalidTtlException ex)
+            {
+                return ApiErrors.Result(500, "ERR_STATE_SAVE", $"failed saving state in state store {store}: {ex.Message}");
+            }
         }
 
         return await WriteAsync(rt, store, writes, "ERR_STATE_SAVE").ConfigureAwait(false);
@@ -125,7 +138,17 @@ internal static class HttpApi
     private static string? ContentTypeOf(HttpRequest request, JsonObject item) =>
         item["metadata"]?["contentType"]?.GetValue<string>() ?? request.Query["metadata.contentType"].FirstOrDefault();
 
-    private static StateWrite ToWrite(SidecarRuntime rt, JsonObject item, string key, bool delete, string? contentType)
+    // Per item (metadata.ttlInSeconds), else for the whole request (?metadata.ttlInSeconds=). A JSON number is taken
+    // as its digits.
+    private static int? TtlOf(HttpRequest request, JsonObject item) =>
+        StateTtl.Parse(item["metadata"]?[StateTtl.RequestKey] switch
+        {
+            null => request.Query[$"metadata.{StateTtl.RequestKey}"].FirstOrDefault(),
+            JsonValue v when v.TryGetValue<string>(out var text) => text,
+            var other => other.ToJsonString(),
+        });
+
+    private static StateWrite ToWrite(SidecarRuntime rt, JsonObject item, string key, bool delete, string? contentType, int? ttlSeconds = null)
     {
         var concurrency = item["options"]?["concurrency"]?.GetValue<string>();
         byte[]? value = null;
@@ -135,7 +158,7 @@ internal static class HttpApi
             value = node is null ? Encoding.UTF8.GetBytes("null") : Encoding.UTF8.GetBytes(node.ToJsonString());
         }
 
-        return new StateWrite(rt.StateKey(key), value, item["etag"]?.GetValue<string>(), concurrency == "first-write", contentType);
+        return new StateWrite(rt.StateKey(key), value, item["etag"]?.GetValue<string>(), concurrency == "first-write", contentType, ttlSeconds);
     }
 
     private static async Task<IResult> WriteAsync(SidecarRuntime rt, string store, IReadOnlyList<StateWrite> writes, string errorCode)
@@ -193,10 +216,14 @@ internal static class HttpApi
         {
             var key = keyNode?.GetValue<string>() ?? "";
             var item = new JsonObject { ["key"] = key };
-            if (rt.Store.GetState(rt.StateKey(key)) is { } entry)
+            if (rt.ReadState(key) is { } entry)
             {
                 item["data"] = AsJson(entry.Value);
                 item["etag"] = entry.ETag;
+                if (entry.ExpiresAt is { } expiresAt)
+                {
+                    item["metadata"] = new JsonObject { [StateTtl.ExpireTimeKey] = StateTtl.Format(expiresAt) };
+                }
             }
 
             result.Add(item);
@@ -251,7 +278,15 @@ internal static class HttpApi
             switch (operation)
             {
                 case "upsert":
-                    writes.Add(ToWrite(rt, item, key, delete: false, ContentTypeOf(request, item)));
+                    try
+                    {
+                        writes.Add(ToWrite(rt, item, key, delete: false, ContentTypeOf(request, item), TtlOf(request, item)));
+                    }
+                    catch (InvalidTtlException ex)
+                    {
+                        return ApiErrors.Result(500, "ERR_STATE_TRANSACTION", $"error while executing state transaction: {ex.Message}");
+                    }
+
                     break;
                 case "delete":
                     writes.Add(ToWrite(rt, item, key, delete: true, null));

@@ -102,8 +102,11 @@ internal sealed partial class SidecarRuntime
     public Task WriteStateAsync(string store, IReadOnlyList<StateWrite> writes, CancellationToken ct) =>
         Policies.ForOutbound(store) is { } policy
             // Off the caller's thread: SQLite waits for a lock synchronously, and the timeout must be able to give up on it.
-            ? policy.RunAsync(token => Task.Run(() => Store.WriteStateAsync(writes, token), token), ex => ex is not ETagMismatchException, ct)
-            : Store.WriteStateAsync(writes, ct);
+            ? policy.RunAsync(token => Task.Run(() => Store.WriteStateAsync(writes, Time.GetUtcNow(), token), token), ex => ex is not ETagMismatchException, ct)
+            : Store.WriteStateAsync(writes, Time.GetUtcNow(), ct);
+
+    /// <summary>The live value of an app-relative <paramref name="key"/> (expired values are absent).</summary>
+    public StateEntry? ReadState(string key) => Store.GetState(StateKey(key), Time.GetUtcNow());
 
     /// <summary>The Dapr key scheme: <c>appid||key</c>.</summary>
     public string StateKey(string key) => $"{AppId}||{key}";

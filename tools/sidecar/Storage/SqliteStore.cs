@@ -9,11 +9,15 @@ internal sealed class ETagMismatchException(string key) : Exception($"possible e
     public string Key { get; } = key;
 }
 
-/// <summary>One state operation inside a save or a transaction. A null <see cref="Value"/> means delete.</summary>
-internal sealed record StateWrite(string Key, byte[]? Value, string? ETag, bool FirstWrite, string? ContentType = null);
+/// <summary>
+/// One state operation inside a save or a transaction. A null <see cref="Value"/> means delete. <see cref="TtlSeconds"/>
+/// is the parsed <c>ttlInSeconds</c>: above zero the value expires that long after the write; otherwise it never does
+/// (a write without a TTL also clears the expiry an earlier write set, as Dapr's SQL stores do).
+/// </summary>
+internal sealed record StateWrite(string Key, byte[]? Value, string? ETag, bool FirstWrite, string? ContentType = null, int? TtlSeconds = null);
 
-/// <summary>A stored state value.</summary>
-internal sealed record StateEntry(byte[] Value, string ETag, string? ContentType);
+/// <summary>A stored state value; <see cref="ExpiresAt"/> is set when it was written with a TTL.</summary>
+internal sealed record StateEntry(byte[] Value, string ETag, string? ContentType, DateTimeOffset? ExpiresAt = null);
 
 /// <summary>A message leased for delivery to one app.</summary>
 internal sealed record LeasedDelivery(long Seq, string PubSub, string Topic, byte[] Body, string ContentType, bool Raw, string? Traceparent, int Attempts);
@@ -86,16 +90,25 @@ internal sealed class SqliteStore : IDisposable
             CREATE TABLE IF NOT EXISTS apps(app_id TEXT PRIMARY KEY, host TEXT NOT NULL, app_port INTEGER NOT NULL, app_protocol TEXT NOT NULL,
                 http_port INTEGER NOT NULL, grpc_port INTEGER NOT NULL, updated_at INTEGER NOT NULL) WITHOUT ROWID;
             """);
-        AddOrderingColumns();
+        AddLaterColumns();
     }
 
-    // Stores created before ordered delivery lack its columns. Added under the write lock: other processes may be
-    // opening the same store right now.
-    private void AddOrderingColumns()
+    // Stores created before ordered delivery or state TTL lack their columns. Added under the write lock: other
+    // processes may be opening the same store right now.
+    private void AddLaterColumns()
     {
         Execute(_writer, "BEGIN IMMEDIATE");
         try
         {
+            // Unix milliseconds; NULL = never expires.
+            if (!HasColumn("state", "expires_at"))
+            {
+                Execute(_writer, "ALTER TABLE state ADD COLUMN expires_at INTEGER");
+            }
+
+            // Partial: only values written with a TTL are indexed, for the background purge.
+            Execute(_writer, "CREATE INDEX IF NOT EXISTS state_by_expiry ON state(expires_at) WHERE expires_at IS NOT NULL");
+
             if (!HasColumn("subscribers", "ordering"))
             {
                 Execute(_writer, "ALTER TABLE subscribers ADD COLUMN ordering INTEGER NOT NULL DEFAULT 0");
@@ -164,39 +177,62 @@ internal sealed class SqliteStore : IDisposable
 
     // ---------------------------------------------------------------- state
 
-    public StateEntry? GetState(string key) => Read(conn =>
+    // An expired value is absent for every read and ETag check, whether or not the purge has removed it yet.
+    private const string Live = "(expires_at IS NULL OR expires_at > $now)";
+
+    /// <summary>The value of <paramref name="key"/>, or null when there is none or it expired before <paramref name="now"/>.</summary>
+    public StateEntry? GetState(string key, DateTimeOffset now) => Read(conn =>
     {
-        var cmd = Prepared(conn, "SELECT value, etag, content_type FROM state WHERE key = $k");
+        var cmd = Prepared(conn, $"SELECT value, etag, content_type, expires_at FROM state WHERE key = $k AND {Live}");
         cmd.Parameters.AddWithValue("$k", key);
+        cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
         using var reader = cmd.ExecuteReader();
         return reader.Read()
-            ? new StateEntry((byte[])reader.GetValue(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2))
+            ? new StateEntry((byte[])reader.GetValue(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)))
             : null;
     });
 
-    /// <summary>Applies all writes in one transaction: either every one is stored or none (then it throws).</summary>
-    public async Task<IReadOnlyList<string?>> WriteStateAsync(IReadOnlyList<StateWrite> writes, CancellationToken ct = default) =>
+    /// <summary>As <see cref="WriteStateAsync(IReadOnlyList{StateWrite}, DateTimeOffset, CancellationToken)"/> on the system clock.</summary>
+    public Task<IReadOnlyList<string?>> WriteStateAsync(IReadOnlyList<StateWrite> writes, CancellationToken ct = default) =>
+        WriteStateAsync(writes, DateTimeOffset.UtcNow, ct);
+
+    /// <summary>
+    /// Applies all writes in one transaction: either every one is stored or none (then it throws). TTLs count from
+    /// <paramref name="now"/>, and values expired by then count as absent.
+    /// </summary>
+    public async Task<IReadOnlyList<string?>> WriteStateAsync(IReadOnlyList<StateWrite> writes, DateTimeOffset now, CancellationToken ct) =>
         await WriteAsync(conn =>
         {
             var etags = new List<string?>(writes.Count);
             foreach (var write in writes)
             {
-                etags.Add(ApplyStateWrite(conn, write));
+                etags.Add(ApplyStateWrite(conn, write, now));
             }
 
             return (IReadOnlyList<string?>)etags;
         }, ct).ConfigureAwait(false);
 
-    private static string? ApplyStateWrite(SqliteConnection conn, StateWrite write)
+    /// <summary>Deletes values that expired before <paramref name="now"/>; reads already ignore them, this frees the space.</summary>
+    public Task<int> PurgeExpiredStateAsync(DateTimeOffset now, CancellationToken ct = default) =>
+        WriteAsync(conn =>
+        {
+            var cmd = Prepared(conn, "DELETE FROM state WHERE expires_at IS NOT NULL AND expires_at <= $now");
+            cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+            return cmd.ExecuteNonQuery();
+        }, ct);
+
+    private static string? ApplyStateWrite(SqliteConnection conn, StateWrite write, DateTimeOffset now)
     {
         var hasETag = !string.IsNullOrEmpty(write.ETag);
         if (write.Value is null)
         {
-            var delete = Prepared(conn, hasETag ? "DELETE FROM state WHERE key = $k AND etag = $e" : "DELETE FROM state WHERE key = $k");
+            var delete = Prepared(conn, hasETag ? $"DELETE FROM state WHERE key = $k AND etag = $e AND {Live}" : "DELETE FROM state WHERE key = $k");
             delete.Parameters.AddWithValue("$k", write.Key);
             if (hasETag)
             {
                 delete.Parameters.AddWithValue("$e", write.ETag);
+                delete.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
             }
 
             if (delete.ExecuteNonQuery() == 0 && hasETag)
@@ -208,11 +244,11 @@ internal sealed class SqliteStore : IDisposable
         }
 
         var cmd = Prepared(conn, hasETag
-            ? "UPDATE state SET value = $v, etag = $n, content_type = $c WHERE key = $k AND etag = $e"
+            ? $"UPDATE state SET value = $v, etag = $n, content_type = $c, expires_at = $x WHERE key = $k AND etag = $e AND {Live}"
             : write.FirstWrite
-                // first-write without an ETag means "only if nobody has written it yet".
-                ? "INSERT INTO state(key, value, etag, content_type) VALUES($k, $v, $n, $c) ON CONFLICT(key) DO NOTHING"
-                : "INSERT INTO state(key, value, etag, content_type) VALUES($k, $v, $n, $c) ON CONFLICT(key) DO UPDATE SET value = excluded.value, etag = excluded.etag, content_type = excluded.content_type");
+                // first-write without an ETag means "only if nobody has written it yet" (or what was written expired).
+                ? "INSERT INTO state(key, value, etag, content_type, expires_at) VALUES($k, $v, $n, $c, $x) ON CONFLICT(key) DO UPDATE SET value = excluded.value, etag = excluded.etag, content_type = excluded.content_type, expires_at = excluded.expires_at WHERE state.expires_at IS NOT NULL AND state.expires_at <= $now"
+                : "INSERT INTO state(key, value, etag, content_type, expires_at) VALUES($k, $v, $n, $c, $x) ON CONFLICT(key) DO UPDATE SET value = excluded.value, etag = excluded.etag, content_type = excluded.content_type, expires_at = excluded.expires_at");
         var newETag = Guid.NewGuid().ToString("N");
         cmd.Parameters.AddWithValue("$k", write.Key);
         if (hasETag)
@@ -220,9 +256,15 @@ internal sealed class SqliteStore : IDisposable
             cmd.Parameters.AddWithValue("$e", write.ETag);
         }
 
+        if (hasETag || write.FirstWrite)
+        {
+            cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        }
+
         cmd.Parameters.AddWithValue("$v", write.Value);
         cmd.Parameters.AddWithValue("$n", newETag);
         cmd.Parameters.AddWithValue("$c", (object?)write.ContentType ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$x", write.TtlSeconds is > 0 and var ttl ? (now + TimeSpan.FromSeconds(ttl)).ToUnixTimeMilliseconds() : DBNull.Value);
         if (cmd.ExecuteNonQuery() == 0)
         {
             throw new ETagMismatchException(write.Key);
