@@ -79,8 +79,9 @@ internal sealed class TempResources : IDisposable
         return path;
     }
 
-    public SidecarOptions Options(string appId, int? appPort = null, string? apiToken = null, string? appApiToken = null, string appProtocol = "http") => new()
+    public SidecarOptions Options(string appId, int? appPort = null, string? apiToken = null, string? appApiToken = null, string appProtocol = "http", TimeProvider? time = null) => new()
     {
+        TimeProvider = time ?? TimeProvider.System,
         AppId = appId,
         AppPort = appPort,
         AppProtocol = appProtocol,
