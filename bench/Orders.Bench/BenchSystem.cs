@@ -52,7 +52,8 @@ internal sealed class BenchSystem : IAsyncDisposable
             Size = SandboxSize.Small,
             Faults = new ErpFaults { Latency = new LatencyFault { MinMs = erpLatencyMs, MaxMs = erpLatencyMs } },
         });
-        var store = await StoreSimulator.StartAsync(new StoreSimulatorOptions { Catalog = catalog, StoreId = StoreId, DeliveryTimeout = TimeSpan.FromSeconds(10) });
+        // A store taking 50 orders/s runs its webhook queue with many workers; the default 4 would be the bottleneck.
+        var store = await StoreSimulator.StartAsync(new StoreSimulatorOptions { Catalog = catalog, StoreId = StoreId, DeliveryTimeout = TimeSpan.FromSeconds(10), DeliveryConcurrency = 32 });
 
         var shared = new Dictionary<string, string?>
         {
@@ -88,7 +89,7 @@ internal sealed class BenchSystem : IAsyncDisposable
 
         var inventory = await DaprApp<InventoryGrpc>.StartAsync("inventory", resources, inventorySettings);
         var catalogApp = await DaprApp<CatalogGrpc>.StartAsync("catalog", resources, shared);
-        var orders = await DaprApp<OrdersGrpc>.StartAsync("orders", resources, ordersSettings);
+        var orders = await DaprApp<OrdersGrpc>.StartAsync("orders", resources, ordersSettings, RepositoryConfig.Orders);
         var system = new BenchSystem(resources, erp, store, inventory, catalogApp, orders);
 
         // The first sweep registers the store's order webhooks, as on a fresh deployment.

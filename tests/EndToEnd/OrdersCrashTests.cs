@@ -39,6 +39,7 @@ public sealed class OrdersCrashTests : IAsyncLifetime
             ResourcesPaths = [resourcesDir],
             DataDir = dataDir,
             AppApiToken = ServiceHost<Storebridge.Orders.Grpc.OrdersGrpc>.AppToken,
+            ConfigFile = RepositoryConfig.Orders,
         }, TestContext.Current.CancellationToken);
 
         var environment = _system.OrdersSettings(publicPort);

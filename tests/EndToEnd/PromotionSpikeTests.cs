@@ -93,6 +93,13 @@ public sealed class PromotionSpikeTests : IAsyncLifetime
                 var missing = Math.Min(1m, Math.Max(0m, bin.Actual - bin.Reserved));
                 await _system.ErpAdminAsync("stock", new { sku = skus[2], warehouse = Warehouses[0], onHand = bin.Actual - missing });
                 received[skus[2]] -= missing;
+
+                // Storebridge learns of a count by reading the ERP (every 0.5 s here): a checkout inside that window is
+                // promised against the stock before the count. The promise "nothing the ERP lacked" is about what the
+                // ERP had told Storebridge, so the next wave waits until inventory has read the count.
+                var countedOnHand = (long)(bin.Actual - missing);
+                await Eventually.TrueAsync(async () => await InventoryOnHandAsync(skus[2], Warehouses[0]) == countedOnHand, TimeSpan.FromSeconds(30),
+                    "inventory reads the cycle count");
             }
         }
 
@@ -152,6 +159,16 @@ public sealed class PromotionSpikeTests : IAsyncLifetime
     }
 
     /// <summary>Waits until the order is confirmed (awaiting shipment) or on hold.</summary>
+    private async Task<long?> InventoryOnHandAsync(string sku, string warehouse)
+    {
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(_system.Inventory.Service.AppAddress);
+        var client = new Contracts.Inventory.V1.InventoryService.InventoryServiceClient(channel);
+        var request = new Contracts.Inventory.V1.GetAvailabilityRequest { StoreId = StorebridgeSystem.StoreId, Skus = { sku } };
+        var answer = await client.GetAvailabilityAsync(request, new Grpc.Core.Metadata { { "x-api-key", ServiceHost<Inventory.Grpc.InventoryGrpc>.ApiKey } },
+            cancellationToken: TestContext.Current.CancellationToken);
+        return answer.Items.SingleOrDefault()?.ByWarehouse.SingleOrDefault(w => w.WarehouseId == warehouse)?.OnHand;
+    }
+
     private async Task<OrderView> SettledAsync(string orderRef)
     {
         OrderView? order = null;

@@ -72,7 +72,7 @@ public sealed class StorebridgeSystem : IAsyncDisposable
 
         var inventory = await DaprApp<InventoryGrpc>.StartAsync("inventory", resources, inventorySettings);
         var catalogApp = await DaprApp<CatalogGrpc>.StartAsync("catalog", resources, shared);
-        var orders = await DaprApp<OrdersGrpc>.StartAsync("orders", resources, ordersSettings);
+        var orders = await DaprApp<OrdersGrpc>.StartAsync("orders", resources, ordersSettings, RepositoryConfig.Orders);
         var system = new StorebridgeSystem(resources, erp, store, inventory, orders, catalogApp);
         // The first sweep registers the store's order webhooks, as it does on a fresh deployment.
         await system.TriggerAsync(Storebridge.Orders.Intake.ReconciliationSweep.BindingName);

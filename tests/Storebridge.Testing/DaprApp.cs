@@ -25,7 +25,9 @@ public sealed class DaprApp<TEntryPoint> : IAsyncDisposable where TEntryPoint : 
     /// <summary>A Dapr client on this app's runtime: it sees the app's own state (keys are prefixed by app id).</summary>
     public DaprClient Dapr { get; }
 
-    public static async Task<DaprApp<TEntryPoint>> StartAsync(string appId, TestResources resources, IDictionary<string, string?>? settings = null)
+    /// <param name="configFile">A Dapr Configuration for the runtime (<c>--config</c>), e.g. <see cref="RepositoryConfig"/>.</param>
+    public static async Task<DaprApp<TEntryPoint>> StartAsync(
+        string appId, TestResources resources, IDictionary<string, string?>? settings = null, string? configFile = null)
     {
         var httpPort = ReservedPort.Next();
         var grpcPort = ReservedPort.Next();
@@ -47,6 +49,7 @@ public sealed class DaprApp<TEntryPoint> : IAsyncDisposable where TEntryPoint : 
             ResourcesPaths = [resources.Directory],
             DataDir = resources.DataDirectory,
             AppApiToken = ServiceHost<TEntryPoint>.AppToken,
+            ConfigFile = configFile,
         });
         service.Start();
         await sidecar.AppReady.WaitAsync(TimeSpan.FromSeconds(30));
@@ -69,6 +72,13 @@ public sealed class DaprApp<TEntryPoint> : IAsyncDisposable where TEntryPoint : 
         await Service.DisposeAsync();
         await Sidecar.DisposeAsync();
     }
+}
+
+/// <summary>The repository's Dapr Configuration files (config/local), copied next to the test assembly.</summary>
+public static class RepositoryConfig
+{
+    /// <summary>The orders sidecar's Configuration (<c>config/local/orders.yaml</c>), as <c>make run</c> uses it.</summary>
+    public static string Orders => Path.Combine(AppContext.BaseDirectory, "config", "local", "orders.yaml");
 }
 
 /// <summary>

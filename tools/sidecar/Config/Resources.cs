@@ -96,6 +96,9 @@ internal sealed class ResiliencySpec
     public CircuitBreakerSpec? CircuitBreaker(TargetPolicyNames? names) => names?.CircuitBreaker is { } name ? CircuitBreakers.GetValueOrDefault(name) : null;
 }
 
+/// <summary>Dapr's per-sidecar workflow limits (Configuration <c>spec.workflow</c>); null is unlimited, as in daprd.</summary>
+internal sealed record WorkflowLimits(int? MaxConcurrentWorkflowInvocations, int? MaxConcurrentActivityInvocations);
+
 /// <summary>Everything read from the resources paths (and <c>--config</c>).</summary>
 internal sealed class LoadedResources
 {
@@ -104,6 +107,9 @@ internal sealed class LoadedResources
     public List<SubscriptionSpec> Subscriptions { get; } = [];
 
     public ResiliencySpec Resiliency { get; } = new();
+
+    /// <summary><c>spec.workflow</c> of the <c>--config</c> Configuration: per-sidecar workflow concurrency (null: unlimited).</summary>
+    public WorkflowLimits Workflow { get; private set; } = new(null, null);
 
     /// <summary>Reads every <c>*.yaml</c>/<c>*.yml</c> under the paths. Scoped resources for other apps are skipped.</summary>
     public static LoadedResources Load(IEnumerable<string> paths, string appId, string? configFile)
@@ -138,6 +144,14 @@ internal sealed class LoadedResources
                 if (kind != "Configuration")
                 {
                     throw new SidecarConfigException(configFile, "kind", $"expected Configuration, found '{kind}'");
+                }
+
+                if (doc.Children.TryGetValue(new YamlScalarNode("spec"), out var spec) && spec is YamlMappingNode specMap
+                    && specMap.Children.TryGetValue(new YamlScalarNode("workflow"), out var workflow) && workflow is YamlMappingNode workflowMap)
+                {
+                    result.Workflow = new WorkflowLimits(
+                        PositiveInt(configFile, "spec.workflow.maxConcurrentWorkflowInvocations", Scalar(workflowMap, "maxConcurrentWorkflowInvocations")),
+                        PositiveInt(configFile, "spec.workflow.maxConcurrentActivityInvocations", Scalar(workflowMap, "maxConcurrentActivityInvocations")));
                 }
             }
         }
@@ -463,6 +477,11 @@ internal sealed class LoadedResources
 
         return GoDuration.TryParse(text, out var value) ? value : throw new SidecarConfigException(file, field, $"invalid duration '{text}' (use e.g. 500ms, 5s, 1m)");
     }
+
+    private static int? PositiveInt(string file, string field, string? text) =>
+        text is null ? null
+        : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0 ? value
+        : throw new SidecarConfigException(file, field, $"expected a positive whole number, found '{text}'");
 
     internal static string? Scalar(YamlMappingNode node, string key) =>
         node.Children.TryGetValue(new YamlScalarNode(key), out var value) && value is YamlScalarNode scalar ? scalar.Value : null;

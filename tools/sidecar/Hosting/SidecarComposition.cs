@@ -42,6 +42,8 @@ internal static class SidecarComposition
             workflows.DatabasePath = Path.Combine(runtime.Options.DataDir, "workflows.db");
             workflows.AppId = runtime.AppId;
             workflows.TimeProvider = runtime.Time;
+            workflows.MaxConcurrentWorkflowInvocations = runtime.Resources.Workflow.MaxConcurrentWorkflowInvocations;
+            workflows.MaxConcurrentActivityInvocations = runtime.Resources.Workflow.MaxConcurrentActivityInvocations;
         });
     }
 
