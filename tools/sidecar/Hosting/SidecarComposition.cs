@@ -6,6 +6,7 @@ using Storebridge.Sidecar.Api;
 using Storebridge.Sidecar.Bindings;
 using Storebridge.Sidecar.Invocation;
 using Storebridge.Sidecar.PubSub;
+using Storebridge.Sidecar.Storage;
 using Storebridge.Sidecar.Workflows;
 
 namespace Storebridge.Sidecar.Hosting;
@@ -35,6 +36,8 @@ internal static class SidecarComposition
         services.AddGrpc(o => o.MaxReceiveMessageSize = 64 * 1024 * 1024);
         services.AddHostedService<DeliveryService>();
         services.AddHostedService<CronBindingService>();
+        // Deletes expired state rows; reads already treat them as absent, so its timing never matters.
+        services.AddHostedService<StateExpiryService>();
         // Workflows live next to the state store, in their own file so their commits never queue behind state writes;
         // rows are scoped by app id, so every runtime of a multi-app run shares it.
         services.AddWorkflowBackend(workflows =>

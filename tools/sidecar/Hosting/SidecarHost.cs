@@ -130,8 +130,6 @@ public sealed class SidecarHost : IAsyncDisposable
             var runtime = new SidecarRuntime(options, resources, store, loggerFactory.CreateLogger<SidecarRuntime>());
             loggerFactory.Dispose();
             SidecarComposition.AddSidecarServices(builder.Services, runtime);
-            // The state TTL purge; belongs in SidecarComposition.AddSidecarServices, registered here while that file is being reworked.
-            builder.Services.AddHostedService<StateExpiryService>();
             var app = builder.Build();
             SidecarComposition.UseSidecarMiddleware(app, runtime);
             SidecarComposition.MapSidecarEndpoints(app);
