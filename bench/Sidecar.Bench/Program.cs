@@ -89,7 +89,7 @@ static async Task StateAsync(string root)
     // Direct: the same SQLite statements the runtime runs, called in-process.
     using var store = SqliteStore.Acquire(Path.Combine(root, "direct"));
     var directSave = await Measure(warmup, n, i => store.WriteStateAsync([new StateWrite($"bench||k{i % 100}", value, null, false)]));
-    var directGet = await Measure(warmup, n, i => { store.GetState($"bench||k{i % 100}"); return Task.CompletedTask; });
+    var directGet = await Measure(warmup, n, i => { store.GetState($"bench||k{i % 100}", DateTimeOffset.UtcNow); return Task.CompletedTask; });
 
     // Through the runtime: the Dapr gRPC API over loopback HTTP/2, as DaprClient calls it.
     await using var host = await SidecarHost.StartAsync(Options(root, "bench"));
