@@ -1,5 +1,7 @@
 using System.Text;
+using Google.Protobuf;
 using Storebridge.Contracts;
+using Storebridge.Contracts.Orders.V1;
 using Storebridge.Orders.Workflows;
 using Storebridge.ServiceDefaults.Security;
 using Storebridge.WooCommerce.Mapping;
@@ -25,41 +27,50 @@ public static partial class IntakeDispatch
     private static async Task<IResult> HandleAsync(IntakeAccepted accepted, OrderInbox inbox, IOrderWorkflows workflows, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(typeof(IntakeDispatch));
-        var entry = await inbox.GetAsync(accepted.InboxKey, cancellationToken);
-        if (entry is null)
-        {
-            LogMissingEntry(logger, accepted.InboxKey);
-            return Results.Ok();
-        }
 
         // A version older than one already dispatched arrived late (WooCommerce sends out of order); the workflow
         // already has newer facts. Versions of the same second go on: the workflow takes the later one.
-        var last = await inbox.GetLastDispatchedAsync(entry.StoreId, entry.OrderId, cancellationToken);
-        if (last is not null && string.CompareOrdinal(last, entry.DateModifiedGmt) > 0)
+        var mark = await inbox.GetDispatchMarkAsync(accepted.StoreId, accepted.OrderId, cancellationToken);
+        if (mark.Modified is not null && string.CompareOrdinal(mark.Modified, accepted.DateModifiedGmt) > 0)
         {
             return Results.Ok();
         }
 
-        var mapped = WooOrderMapper.Map(entry.StoreId, Encoding.UTF8.GetBytes(entry.RawJson));
-        if (!mapped.Succeeded)
+        var order = await ReadOrderAsync(accepted, inbox, cancellationToken);
+        if (order is null)
         {
-            // Intake only admits orders that map, so this means the mapper changed under a queued entry: keep retrying
-            // would not help; the entry stays in the inbox for a replay.
-            LogUnmappable(logger, accepted.InboxKey, mapped.Error!);
+            // Not something a retry mends; the inbox keeps the raw delivery for a replay.
+            LogUnreadable(logger, accepted.InboxKey);
             return Results.Ok();
         }
 
-        var result = await workflows.StartOrSignalAsync(mapped.Order!, dispatchedBefore: last is not null, cancellationToken);
-        await inbox.MarkDispatchedAsync(entry.StoreId, entry.OrderId, entry.DateModifiedGmt, cancellationToken);
-        LogDispatched(logger, mapped.Order!.OrderRef, entry.DateModifiedGmt, result);
+        var result = await workflows.StartOrSignalAsync(order, dispatchedBefore: mark.Modified is not null, cancellationToken);
+        await inbox.MarkDispatchedAsync(accepted.StoreId, accepted.OrderId, accepted.DateModifiedGmt, mark, cancellationToken);
+        LogDispatched(logger, order.OrderRef, accepted.DateModifiedGmt, result);
         return Results.Ok();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbox entry {Key} is gone; nothing to dispatch")]
-    private static partial void LogMissingEntry(ILogger logger, string key);
+    // A hand-off published before it carried the order (during an upgrade) is read back from the inbox.
+    private static async Task<Order?> ReadOrderAsync(IntakeAccepted accepted, OrderInbox inbox, CancellationToken cancellationToken)
+    {
+        if (accepted.Order is { Length: > 0 } bytes)
+        {
+            try
+            {
+                return Order.Parser.ParseFrom(bytes);
+            }
+            catch (InvalidProtocolBufferException)
+            {
+                return null;
+            }
+        }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Inbox entry {Key} no longer maps to an order: {Error}")]
-    private static partial void LogUnmappable(ILogger logger, string key, string error);
+        var entry = await inbox.GetAsync(accepted.InboxKey, cancellationToken);
+        return entry is null ? null : WooOrderMapper.Map(entry.StoreId, Encoding.UTF8.GetBytes(entry.RawJson)).Order;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Hand-off {Key} has no readable order and no inbox entry to read it from")]
+    private static partial void LogUnreadable(ILogger logger, string key);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Order {OrderRef} version {Modified}: workflow {Result}")]
     private static partial void LogDispatched(ILogger logger, string orderRef, string modified, DispatchResult result);

@@ -50,28 +50,40 @@ public sealed class OrderInbox(DaprClient dapr, IOptionsMonitor<OrdersOptions> o
         dapr.GetStateAsync<InboxEntry?>(DaprComponents.StateStore, key, cancellationToken: cancellationToken);
 
     /// <summary>The newest <c>date_modified_gmt</c> of an order whose workflow has been started or signalled.</summary>
-    public Task<string?> GetLastDispatchedAsync(string storeId, long orderId, CancellationToken cancellationToken) =>
-        dapr.GetStateAsync<string?>(DaprComponents.StateStore, SeenKey(storeId, orderId), cancellationToken: cancellationToken);
+    public async Task<string?> GetLastDispatchedAsync(string storeId, long orderId, CancellationToken cancellationToken) =>
+        (await GetDispatchMarkAsync(storeId, orderId, cancellationToken)).Modified;
+
+    /// <summary>The dispatch mark with its ETag, to move it forward without reading it again.</summary>
+    public async Task<DispatchMark> GetDispatchMarkAsync(string storeId, long orderId, CancellationToken cancellationToken)
+    {
+        var (modified, etag) = await dapr.GetStateAndETagAsync<string?>(DaprComponents.StateStore, SeenKey(storeId, orderId), cancellationToken: cancellationToken);
+        return new DispatchMark(modified, etag);
+    }
 
     /// <summary>Records that this version reached its workflow; never moves the mark backwards.</summary>
-    public async Task MarkDispatchedAsync(string storeId, long orderId, string dateModifiedGmt, CancellationToken cancellationToken)
+    public async Task MarkDispatchedAsync(string storeId, long orderId, string dateModifiedGmt, DispatchMark? known, CancellationToken cancellationToken)
     {
+        var mark = known ?? await GetDispatchMarkAsync(storeId, orderId, cancellationToken);
         for (var attempt = 0; attempt < 20; attempt++)
         {
-            var (current, etag) = await dapr.GetStateAndETagAsync<string?>(DaprComponents.StateStore, SeenKey(storeId, orderId), cancellationToken: cancellationToken);
-            if (current is not null && string.CompareOrdinal(current, dateModifiedGmt) >= 0)
+            if (mark.Modified is not null && string.CompareOrdinal(mark.Modified, dateModifiedGmt) >= 0)
             {
                 return;
             }
 
-            var saved = string.IsNullOrEmpty(etag)
+            var saved = string.IsNullOrEmpty(mark.ETag)
                 ? await dapr.TrySaveStateAsync(DaprComponents.StateStore, SeenKey(storeId, orderId), dateModifiedGmt, "",
                     new StateOptions { Concurrency = ConcurrencyMode.FirstWrite }, cancellationToken: cancellationToken)
-                : await dapr.TrySaveStateAsync(DaprComponents.StateStore, SeenKey(storeId, orderId), dateModifiedGmt, etag, cancellationToken: cancellationToken);
+                : await dapr.TrySaveStateAsync(DaprComponents.StateStore, SeenKey(storeId, orderId), dateModifiedGmt, mark.ETag, cancellationToken: cancellationToken);
             if (saved)
             {
                 return;
             }
+
+            mark = await GetDispatchMarkAsync(storeId, orderId, cancellationToken);
         }
     }
 }
+
+/// <summary>The newest order version dispatched to its workflow, and the ETag it was read with.</summary>
+public sealed record DispatchMark(string? Modified, string? ETag);

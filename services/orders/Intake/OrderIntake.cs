@@ -21,8 +21,12 @@ public enum IntakeOutcome
     Rejected,
 }
 
-/// <summary>The hand-off from the inbox to the workflow dispatcher, published to the service itself.</summary>
-public sealed record IntakeAccepted(string InboxKey, string StoreId, long OrderId, string DateModifiedGmt);
+/// <summary>
+/// The hand-off from the inbox to the workflow dispatcher, published to the service itself. It carries the canonical
+/// order (protobuf bytes, as mapped at intake), so the dispatcher neither reads the inbox entry back nor maps it again;
+/// the inbox keeps the raw delivery for replays and audits.
+/// </summary>
+public sealed record IntakeAccepted(string InboxKey, string StoreId, long OrderId, string DateModifiedGmt, byte[]? Order = null);
 
 /// <summary>
 /// Takes store order JSON from any source (signed webhook, reconciliation sweep) into the inbox and hands new
@@ -57,7 +61,8 @@ public sealed partial class OrderIntake(
             return IntakeOutcome.Rejected;
         }
 
-        var entry = new InboxEntry(storeId, orderId, modified, Fingerprint(mapped.Order!), raw, source, topic, deliveryId, time.GetUtcNow());
+        var canonical = mapped.Order!.ToByteArray();
+        var entry = new InboxEntry(storeId, orderId, modified, Fingerprint(canonical), raw, source, topic, deliveryId, time.GetUtcNow());
         if (!await inbox.TryAddAsync(entry, cancellationToken))
         {
             metrics.Duplicate(storeId, source);
@@ -68,7 +73,7 @@ public sealed partial class OrderIntake(
         // Durable hand-off: the broker keeps and retries it; a failure here leaves the order for the sweep,
         // which feeds every version the workflow has not seen yet.
         await dapr.PublishEventAsync(PubSub.Name, Topics.Internal.OrdersIntakeAccepted,
-            new IntakeAccepted(entry.Key, storeId, orderId, modified), cancellationToken);
+            new IntakeAccepted(entry.Key, storeId, orderId, modified, canonical), cancellationToken);
         metrics.Accepted(storeId, source);
         LogAccepted(logger, storeId, orderId, modified, source);
         return IntakeOutcome.Accepted;
@@ -80,8 +85,9 @@ public sealed partial class OrderIntake(
     /// entries are written in the mapper's insertion order (the store's meta_data order), as the JSON form did, and
     /// formatting JSON cost a tenth of intake's CPU.
     /// </summary>
-    public static string Fingerprint(Contracts.Orders.V1.Order order) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(order.ToByteArray()))[..16];
+    public static string Fingerprint(Contracts.Orders.V1.Order order) => Fingerprint(order.ToByteArray());
+
+    private static string Fingerprint(byte[] canonical) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(canonical))[..16];
 
     private static Dictionary<string, string> Details(string source, string? topic, string? deliveryId)
     {
