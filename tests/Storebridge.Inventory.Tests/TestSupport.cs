@@ -42,8 +42,9 @@ internal sealed class RuntimeFolder : IDisposable
     private static string Component(string name, string type) =>
         $"apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: {type}\n  version: v1\n  metadata: []\n";
 
-    public SidecarOptions Options(int? appPort = null, int httpPort = 0, int grpcPort = 0) => new()
+    public SidecarOptions Options(int? appPort = null, int httpPort = 0, int grpcPort = 0, TimeProvider? time = null) => new()
     {
+        TimeProvider = time ?? TimeProvider.System,
         AppId = "inventory",
         AppPort = appPort,
         AppProtocol = appPort is null ? "http" : "h2c",
@@ -171,7 +172,7 @@ internal sealed class InventoryParts : IAsyncDisposable
     private InventoryParts(SidecarHost sidecar, InventoryOptions options, RecordingStoreWriter writer, FakeTimeProvider? time)
     {
         Sidecar = sidecar;
-        Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 12, 4, 12, 0, 0, TimeSpan.Zero));
+        Time = time ?? NewClock();
         Dapr = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint).UseHttpEndpoint(sidecar.HttpEndpoint).Build();
         Options = options;
         Rules = new StockRules(options);
@@ -225,12 +226,20 @@ internal sealed class InventoryParts : IAsyncDisposable
 
     public RepublishService Republish { get; }
 
-    /// <summary>Starts the parts over the folder's state; <paramref name="time"/> lets a "restarted" set share the clock.</summary>
-    public static async Task<InventoryParts> StartAsync(RuntimeFolder folder, CancellationToken cancellationToken, RecordingStoreWriter? writer = null, FakeTimeProvider? time = null)
+    /// <summary>
+    /// Starts the parts over the folder's state; <paramref name="time"/> lets a "restarted" set or a second replica share
+    /// the clock. With <paramref name="runtimeOnSameClock"/> the runtime's state TTL runs on that clock too.
+    /// </summary>
+    public static async Task<InventoryParts> StartAsync(
+        RuntimeFolder folder, CancellationToken cancellationToken, RecordingStoreWriter? writer = null, FakeTimeProvider? time = null, bool runtimeOnSameClock = false)
     {
-        var sidecar = await SidecarHost.StartAsync(folder.Options(), cancellationToken);
+        time ??= NewClock();
+        var sidecar = await SidecarHost.StartAsync(folder.Options(time: runtimeOnSameClock ? time : null), cancellationToken);
         return new InventoryParts(sidecar, TestSettings.Options(), writer ?? new RecordingStoreWriter(), time);
     }
+
+    /// <summary>The fake clock every set starts on.</summary>
+    public static FakeTimeProvider NewClock() => new(new DateTimeOffset(2026, 12, 4, 12, 0, 0, TimeSpan.Zero));
 
     /// <summary>Applies ERP levels stamped with the fake clock's current time.</summary>
     public Task<int> StockAsync(string sku, string warehouse, long onHand, long erpReserved = 0) =>

@@ -48,6 +48,18 @@ public sealed class InventoryOptions
     public int PublishBatchSize { get; set; } = 100;
 
     /// <summary>
+    /// Lease on pushing to a store (<c>pusher-lease|{storeId}</c>): only its holder pushes, so two replicas never race
+    /// on one SKU. If the holder dies, another replica takes over within this time.
+    /// </summary>
+    public TimeSpan PusherLease { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How often each replica looks at the leases of its stores: the holder takes the SKUs other replicas handed it,
+    /// the others try to acquire the lease.
+    /// </summary>
+    public TimeSpan PusherCheckInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
     /// An outbox event older than this that this replica has not published itself is published again by the sweep
     /// (its writer probably crashed before publishing; a duplicate carries the same CloudEvent id).
     /// </summary>

@@ -65,6 +65,9 @@ internal sealed class StoreLane(string storeId)
         }
     }
 
+    /// <summary>Wakes the pusher without queuing anything (SKUs were left queued after a failure, or the lease was acquired).</summary>
+    public void Wake() => _signal.Writer.TryWrite(true);
+
     public async Task WaitAsync(CancellationToken cancellationToken) => await _signal.Reader.ReadAsync(cancellationToken);
 
     /// <summary>Takes up to <paramref name="max"/> pending SKUs off the queue.</summary>
@@ -92,6 +95,12 @@ internal sealed class StoreLane(string storeId)
     public void OnPushed(IReadOnlyCollection<string> skus)
     {
         Interlocked.Add(ref PushedTotal, skus.Count);
+        OnHandedOff(skus);
+    }
+
+    /// <summary>SKUs handed to the store's lease holder count as done for re-publish progress kept here.</summary>
+    public void OnHandedOff(IReadOnlyCollection<string> skus)
+    {
         foreach (var job in _jobs.Keys)
         {
             if (job.MarkPushed(skus))

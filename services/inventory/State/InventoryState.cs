@@ -125,7 +125,9 @@ public sealed class InventoryState(DaprClient dapr, IOptions<InventoryOptions> o
             : null;
         if (write.Value is null)
         {
-            return new StateTransactionRequest(write.Key, null, StateOperationType.Delete, write.ETag, metadata);
+            // A delete with an ETag only deletes that version (the pusher lease is given up this way).
+            var deleteOptions = write.ETag is not null ? new StateOptions { Concurrency = ConcurrencyMode.FirstWrite } : null;
+            return new StateTransactionRequest(write.Key, null, StateOperationType.Delete, write.ETag, metadata, deleteOptions);
         }
 
         var bytes = JsonSerializer.SerializeToUtf8Bytes(write.Value, write.Value.GetType(), Json);
