@@ -47,6 +47,36 @@ internal sealed class Stack(DemoSettings settings) : IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until the store has active order webhooks. On a fresh store orders registers them on its first sweep
+    /// (a cron binding); orders placed before that reach Storebridge only through the sweep, which would put the
+    /// sweep interval into every early order's latency.
+    /// </summary>
+    public async Task WaitForOrderWebhooksAsync(TimeSpan within)
+    {
+        var deadline = DateTimeOffset.UtcNow + within;
+        while (true)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(settings.Store, "wp-json/wc/v3/webhooks?status=active"));
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+                Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"{settings.StoreConsumerKey}:{settings.StoreConsumerSecret}")));
+            using var response = await _http.SendAsync(request);
+            if (response.IsSuccessStatusCode
+                && (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray()
+                    .Any(w => w.GetProperty("topic").GetString()?.StartsWith("order.", StringComparison.Ordinal) == true))
+            {
+                return;
+            }
+
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The store has no active order webhooks after {within.TotalSeconds:0} s; orders' sweep registers them.");
+            }
+
+            await Task.Delay(1000);
+        }
+    }
+
     public async Task<OrderView?> GetOrderAsync(string orderRef)
     {
         try
