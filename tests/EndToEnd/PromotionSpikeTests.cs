@@ -158,7 +158,7 @@ public sealed class PromotionSpikeTests : IAsyncLifetime
         Assert.Equal("", last);
     }
 
-    /// <summary>Waits until the order is confirmed (awaiting shipment) or on hold.</summary>
+    /// <summary>What inventory holds as the ERP's on-hand stock of a SKU in a warehouse (its latest ERP reading).</summary>
     private async Task<long?> InventoryOnHandAsync(string sku, string warehouse)
     {
         using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(_system.Inventory.Service.AppAddress);
@@ -169,6 +169,7 @@ public sealed class PromotionSpikeTests : IAsyncLifetime
         return answer.Items.SingleOrDefault()?.ByWarehouse.SingleOrDefault(w => w.WarehouseId == warehouse)?.OnHand;
     }
 
+    /// <summary>Waits until the order is confirmed (awaiting shipment) or on hold.</summary>
     private async Task<OrderView> SettledAsync(string orderRef)
     {
         OrderView? order = null;

@@ -62,6 +62,11 @@ public sealed class StorebridgeSystem : IAsyncDisposable
         {
             ["Inventory:ErpPollInterval"] = "00:00:00.500",
             ["Inventory:PublishWindow"] = "00:00:00.050",
+            // A committed hold stops counting once an ERP reading after the commit covers it; a warehouse whose stock
+            // does not move again is read directly after CommitRefreshAfter, at the next sweep. Seconds here, not the
+            // production half-minutes, so tests that wait for the store to converge do not wait a minute.
+            ["Inventory:SweepInterval"] = "00:00:02",
+            ["Inventory:CommitRefreshAfter"] = "00:00:03",
         };
         for (var i = 0; i < catalog.Warehouses.Count; i++)
         {
