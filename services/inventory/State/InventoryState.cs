@@ -2,9 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dapr;
 using Dapr.Client;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Storebridge.Inventory.Domain;
+using Storebridge.ServiceDefaults;
 
 namespace Storebridge.Inventory.State;
 
@@ -112,7 +112,7 @@ public sealed class InventoryState(DaprClient dapr, IOptions<InventoryOptions> o
             await dapr.ExecuteStateTransactionAsync(Store, operations, cancellationToken: cancellationToken).ConfigureAwait(false);
             return true;
         }
-        catch (DaprException ex) when (IsConflict(ex))
+        catch (DaprException ex) when (StateConflicts.IsConflict(ex))
         {
             return false;
         }
@@ -137,11 +137,6 @@ public sealed class InventoryState(DaprClient dapr, IOptions<InventoryOptions> o
             : null;
         return new StateTransactionRequest(write.Key, bytes, StateOperationType.Upsert, write.ETag, metadata, stateOptions);
     }
-
-    internal static bool IsConflict(DaprException ex) =>
-        ex.InnerException is RpcException rpc
-        && (rpc.StatusCode == StatusCode.Aborted
-            || rpc.Status.Detail.Contains("etag", StringComparison.OrdinalIgnoreCase));
 
     private static T? Deserialize<T>(string? value) where T : class =>
         string.IsNullOrEmpty(value) ? null : JsonSerializer.Deserialize<T>(value, Json);
