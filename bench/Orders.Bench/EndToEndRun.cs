@@ -30,7 +30,7 @@ internal static class EndToEndRun
     /// <summary>The slowest an order is asked for its state; latencies above a second carry up to this much rounding.</summary>
     public static readonly TimeSpan MaxPollInterval = TimeSpan.FromMilliseconds(400);
 
-    public static async Task<EndToEndResult> RunAsync(BenchSystem system, double perSecond, TimeSpan duration, TimeSpan pollEvery, TimeSpan perOrderLimit)
+    public static async Task<EndToEndResult> RunAsync(StorebridgeSystem system, double perSecond, TimeSpan duration, TimeSpan pollEvery, TimeSpan perOrderLimit)
     {
         // Spread quantity-1 orders over the best-stocked SKUs so stock does not run out and turn orders into holds.
         var data = system.Store.Catalog;
@@ -113,7 +113,7 @@ internal static class EndToEndRun
             return (null, "checkout failed");
         }
 
-        var orderRef = $"{BenchSystem.StoreId}-{orderId}";
+        var orderRef = $"{StorebridgeSystem.StoreId}-{orderId}";
         var last = OrderState.Unspecified;
         var wait = pollEvery;
         while (Stopwatch.GetElapsedTime(started) < limit)

@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Storebridge.Orders.Bench;
+using Storebridge.Testing;
 using Storebridge.WooCommerce.Webhooks;
 
 const int Clients = 32;
@@ -14,6 +15,8 @@ const double E2eRate = 50;
 // The minute at 50 orders/s.
 var e2eDuration = TimeSpan.FromSeconds(60);
 const int ErpLatencyMs = 20;
+// A store taking 50 orders/s runs its webhook queue with many workers; the simulator's default 4 would be the bottleneck.
+const int WebhookDeliveryConcurrency = 32;
 const double LightRate = 5;
 
 var inv = CultureInfo.InvariantCulture;
@@ -51,7 +54,7 @@ if (runIntake)
 
     // Each run gets a fresh system: the workflows behind one run's orders would otherwise weigh on the next.
     Console.WriteLine("Starting ERP and store simulators, inventory, catalog and orders with their local runtimes...");
-    var system = await BenchSystem.StartAsync(ErpLatencyMs);
+    var system = await StorebridgeSystem.StartAsync(ErpLatencyMs, WebhookDeliveryConcurrency);
     try
     {
         Console.WriteLine(string.Create(inv, $"Orders webhook intake: {intakeDuration.TotalSeconds:0} s of signed order.created deliveries..."));
@@ -68,7 +71,7 @@ if (runIntake)
 if (runE2e)
 {
     Console.WriteLine("Starting a fresh system...");
-    var system = await BenchSystem.StartAsync(ErpLatencyMs);
+    var system = await StorebridgeSystem.StartAsync(ErpLatencyMs, WebhookDeliveryConcurrency);
     try
     {
         // A light rate first: the latency of an order on an otherwise idle system, for reference beside the rate.
@@ -109,7 +112,7 @@ Environment.Exit(0);
 HttpRequestMessage Delivery(long seq, string secret)
 {
     var bytes = Encoding.UTF8.GetBytes(template.Replace(Placeholder, (long.Parse(Placeholder, inv) + seq).ToString(inv), StringComparison.Ordinal));
-    var request = new HttpRequestMessage(HttpMethod.Post, $"/webhooks/woocommerce/{BenchSystem.StoreId}")
+    var request = new HttpRequestMessage(HttpMethod.Post, $"/webhooks/woocommerce/{StorebridgeSystem.StoreId}")
     {
         Content = new ByteArrayContent(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
     };
@@ -134,7 +137,7 @@ string[] Row(string name, LoadResult r, string target) =>
     target,
 ];
 
-async Task EndToEndAsync(BenchSystem target, double rate, TimeSpan duration, string goal)
+async Task EndToEndAsync(StorebridgeSystem target, double rate, TimeSpan duration, string goal)
 {
     Console.WriteLine(string.Create(inv, $"End to end: {rate:0} checkouts/s for {duration.TotalSeconds:0} s, ERP latency {ErpLatencyMs} ms..."));
     var e2e = await EndToEndRun.RunAsync(target, rate, duration, TimeSpan.FromMilliseconds(25), TimeSpan.FromSeconds(15));
@@ -150,7 +153,7 @@ async Task EndToEndAsync(BenchSystem target, double rate, TimeSpan duration, str
 }
 
 // Workflows of a run may still be going; stopping the system must not hold the bench up.
-static Task StopAsync(BenchSystem system) =>
+static Task StopAsync(StorebridgeSystem system) =>
     system.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
 
 string Ms(double ms) => double.IsNaN(ms) ? "-" : ms.ToString("0.0", inv);

@@ -10,12 +10,12 @@ using Storebridge.Catalog.Grpc;
 using Storebridge.Inventory.Grpc;
 using Storebridge.Orders.Grpc;
 using Storebridge.Sandbox.Erp;
+using Storebridge.Sandbox.Erp.Faults;
 using Storebridge.Sandbox.Seed;
 using Storebridge.Sandbox.Store;
-using Storebridge.Testing;
 using Storebridge.WooCommerce;
 
-namespace Storebridge.EndToEnd.Tests;
+namespace Storebridge.Testing;
 
 /// <summary>
 /// Storebridge as <c>make run</c> starts it, in one test process: the ERP and store simulators, orders and inventory
@@ -49,12 +49,25 @@ public sealed class StorebridgeSystem : IAsyncDisposable
     public DaprApp<CatalogGrpc> Catalogue { get; }
     public SandboxData Catalog => Store.Catalog;
 
-    public static async Task<StorebridgeSystem> StartAsync()
+    /// <param name="erpLatencyMs">Added to every ERP API call (benchmarks use the 20 ms).</param>
+    /// <param name="webhookDeliveryConcurrency">Webhooks the store sends at once (a store taking 50 orders/s runs many workers).</param>
+    public static async Task<StorebridgeSystem> StartAsync(int erpLatencyMs = 0, int webhookDeliveryConcurrency = 4)
     {
         var catalog = SandboxCatalog.Generate(42, SandboxSize.Small);
         var resources = new TestResources();
-        var erp = await ErpSimulator.StartAsync(new ErpSimulatorOptions { Seed = 42, Size = SandboxSize.Small });
-        var store = await StoreSimulator.StartAsync(new StoreSimulatorOptions { Catalog = catalog, StoreId = StoreId, DeliveryTimeout = TimeSpan.FromSeconds(10) });
+        var erp = await ErpSimulator.StartAsync(new ErpSimulatorOptions
+        {
+            Seed = 42,
+            Size = SandboxSize.Small,
+            Faults = erpLatencyMs > 0 ? new ErpFaults { Latency = new LatencyFault { MinMs = erpLatencyMs, MaxMs = erpLatencyMs } } : new ErpFaults(),
+        });
+        var store = await StoreSimulator.StartAsync(new StoreSimulatorOptions
+        {
+            Catalog = catalog,
+            StoreId = StoreId,
+            DeliveryTimeout = TimeSpan.FromSeconds(10),
+            DeliveryConcurrency = webhookDeliveryConcurrency,
+        });
 
         var shared = SharedSettings(erp, store);
 
