@@ -87,14 +87,15 @@ public static class Extensions
 
     /// <summary>
     /// The request pipeline every service shares: errors as problem details, request limits, authentication,
-    /// CloudEvents unwrapping, the Dapr subscription list and the health endpoints.
+    /// CloudEvents unwrapping (the delivery's id kept for <see cref="CloudEventIds.GetCloudEventId"/>), the Dapr
+    /// subscription list and the health endpoints.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRequestLimits();
-        app.UseCloudEvents();
+        app.UseCloudEventsWithIds();
         app.UseAuthentication();
         app.UseAuthorization();
 
