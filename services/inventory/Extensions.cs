@@ -52,13 +52,6 @@ public static class Extensions
         return builder;
     }
 
-    /// <summary>Runs before the shared pipeline: keeps CloudEvent ids for idempotent handlers.</summary>
-    public static WebApplication UseInventoryPipeline(this WebApplication app)
-    {
-        app.UseCloudEventIds();
-        return app;
-    }
-
     /// <summary>Maps the inventory's event subscriptions and operations endpoints.</summary>
     public static WebApplication MapInventoryEndpoints(this WebApplication app)
     {

@@ -7,7 +7,6 @@ builder.AddServiceDefaults();
 builder.AddInventoryServices();
 
 var app = builder.Build();
-app.UseInventoryPipeline();
 app.MapDefaultEndpoints();
 app.MapInventoryEndpoints();
 app.MapGrpcService<InventoryGrpc>();

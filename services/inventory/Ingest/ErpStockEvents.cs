@@ -1,8 +1,8 @@
-using System.Text.Json;
 using Storebridge.Contracts;
 using Storebridge.Contracts.Erp.V1;
 using Storebridge.Inventory.Domain;
 using Storebridge.Inventory.State;
+using Storebridge.ServiceDefaults.Events;
 using Storebridge.ServiceDefaults.Security;
 
 namespace Storebridge.Inventory.Ingest;
@@ -13,40 +13,8 @@ public static partial class ErpStockEvents
     /// <summary>Route Dapr delivers <c>erp.stock-changed</c> to.</summary>
     public const string Route = "/events/erp-stock-changed";
 
-    private const string EventIdItem = "storebridge.cloudevent.id";
-
     /// <summary>How long an applied event id is remembered (longer than any redelivery).</summary>
     private const int ProcessedTtlSeconds = 7 * 24 * 3600;
-
-    /// <summary>
-    /// Keeps the CloudEvent id for the handlers: the shared pipeline's <c>UseCloudEvents</c> unwraps the envelope,
-    /// so this must run before it.
-    /// </summary>
-    public static IApplicationBuilder UseCloudEventIds(this IApplicationBuilder app) => app.Use(async (context, next) =>
-    {
-        if (HttpMethods.IsPost(context.Request.Method)
-            && context.Request.ContentType?.StartsWith("application/cloudevents+json", StringComparison.OrdinalIgnoreCase) == true)
-        {
-            context.Request.EnableBuffering();
-            try
-            {
-                using var envelope = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
-                if (envelope.RootElement.ValueKind == JsonValueKind.Object
-                    && envelope.RootElement.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String)
-                {
-                    context.Items[EventIdItem] = id.GetString();
-                }
-            }
-            catch (JsonException)
-            {
-                // Left for the CloudEvents middleware and the handler to reject.
-            }
-
-            context.Request.Body.Position = 0;
-        }
-
-        await next(context);
-    });
 
     /// <summary>Maps the subscription, declared next to its handler, callable only by the Dapr runtime.</summary>
     public static IEndpointRouteBuilder MapErpStockEvents(this IEndpointRouteBuilder endpoints)
@@ -73,7 +41,7 @@ public static partial class ErpStockEvents
             return Results.Ok(new { status = "DROP" });
         }
 
-        var eventId = context.Items[EventIdItem] as string;
+        var eventId = context.GetCloudEventId();
         if (eventId is not null)
         {
             var seen = await state.GetAsync<ProcessedEvent>(InventoryState.ErpEventKey(eventId), context.RequestAborted);
