@@ -27,6 +27,8 @@ public static class Extensions
         services.AddSingleton<OrderInbox>();
         services.AddSingleton<OrderIntake>();
         services.AddSingleton<ReconciliationSweep>();
+        services.AddSingleton<StoreWebhooks>();
+        services.AddHostedService<WebhookRegistration>();
         services.AddSingleton<OrderStateStore>();
         services.AddSingleton<DaprOrderWorkflows>();
         services.AddSingleton<IOrderWorkflows>(provider => provider.GetRequiredService<DaprOrderWorkflows>());

@@ -1,9 +1,11 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
 using Storebridge.Orders.Grpc;
 using Storebridge.Orders.Intake;
 using Storebridge.Sandbox.Seed;
 using Storebridge.Sandbox.Store;
+using Storebridge.ServiceDefaults.Exceptions;
 using Storebridge.Testing;
 using Storebridge.WooCommerce;
 
@@ -31,6 +33,8 @@ public sealed class ReconciliationSweepTests : IAsyncLifetime
         settings["WooCommerce:Stores:s1:AuthMode"] = nameof(WooAuthMode.Basic);
         // Filled in below once the host's port is known.
         settings["Orders:Stores:s1:WebhookUrl"] = null;
+        // These tests are about the sweep alone; registered at start, the webhooks would exist (and deliver) before it runs.
+        settings[WebhookRegistration.EnabledSetting] = "false";
         _orders = await DaprApp<OrdersGrpc>.StartAsync("orders", _resources, WithWebhookUrl(settings));
     }
 
@@ -59,26 +63,9 @@ public sealed class ReconciliationSweepTests : IAsyncLifetime
         return (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).EnumerateArray().Single();
     }
 
-    private async Task<long> CheckoutAsync()
-    {
-        using var http = new HttpClient { BaseAddress = _store.BaseUrl };
-        var sku = _store.Catalog.Sellables.First(s => _store.Stock(s.Sku)?.StockQuantity > 5).Sku;
-        var response = await http.PostAsJsonAsync("__shop/checkout", new
-        {
-            billing = new { first_name = "Ann", last_name = "Lee", address_1 = "1 Main St", city = "Austin", state = "TX", postcode = "73301", country = "US", email = "ann@example.com" },
-            line_items = new[] { new { sku, quantity = 1 } },
-        }, WooJson.Options, TestContext.Current.CancellationToken);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("id").GetInt64();
-    }
+    private Task<long> CheckoutAsync() => StoreRest.CheckoutAsync(_store);
 
-    private async Task<JsonElement> StoreApiAsync(string path)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri(_store.BaseUrl, "wp-json/wc/v3/") };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"{_store.Options.ConsumerKey}:{_store.Options.ConsumerSecret}")));
-        return await http.GetFromJsonAsync<JsonElement>(path, TestContext.Current.CancellationToken);
-    }
+    private Task<JsonElement> StoreApiAsync(string path) => StoreRest.GetAsync(_store, path);
 
     [Fact]
     public async Task An_order_whose_webhook_never_came_is_fed_by_the_sweep()
@@ -119,5 +106,27 @@ public sealed class ReconciliationSweepTests : IAsyncLifetime
         Assert.Equal(["order.created", "order.updated"],
             hooks.Where(h => h.GetProperty("status").GetString() == "active").Select(h => h.GetProperty("topic").GetString()!).Order());
         await Eventually.TrueAsync(() => _store.Deliveries.Any(d => d.Topic == "order.created" && d.ResourceId == orderId && d.StatusCode is >= 200 and < 300));
+    }
+
+    [Fact]
+    public async Task The_sweep_reactivates_an_order_webhook_the_store_disabled_and_records_it()
+    {
+        await SweepAsync();
+        var hook = (await StoreApiAsync("webhooks")).EnumerateArray().First(h => h.GetProperty("topic").GetString() == "order.updated");
+        var id = hook.GetProperty("id").GetInt64();
+        using (var http = StoreRest.Client(_store))
+        {
+            (await http.PutAsJsonAsync($"webhooks/{id}", new { status = "disabled" }, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        }
+
+        var report = await SweepAsync();
+
+        Assert.Equal(1, report.GetProperty("webhooksReactivated").GetInt32());
+        Assert.Equal("active", (await StoreApiAsync($"webhooks/{id}")).GetProperty("status").GetString());
+        var exceptions = new ExceptionQueue(_orders.Dapr, TimeProvider.System, NullLogger<ExceptionQueue>.Instance);
+        var records = await exceptions.ListAsync(ExceptionStatus.Resolved, 50, TestContext.Current.CancellationToken);
+        var record = Assert.Single(records, r => r.Kind == "webhook-reactivated");
+        Assert.Equal("s1", record.StoreId);
+        Assert.Contains($"Webhook {id} (order.updated)", record.Reason, StringComparison.Ordinal);
     }
 }
