@@ -26,6 +26,7 @@ public static class Extensions
         services.AddSingleton<IntakeMetrics>();
         services.AddSingleton<OrderInbox>();
         services.AddSingleton<OrderIntake>();
+        services.AddSingleton<DispatchPacer>();
         services.AddSingleton<ReconciliationSweep>();
         services.AddSingleton<StoreWebhooks>();
         services.AddHostedService<WebhookRegistration>();

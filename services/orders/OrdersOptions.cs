@@ -20,6 +20,9 @@ public sealed class OrdersOptions
     /// </summary>
     public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>How the intake hand-off starts workflows next to webhook intake on the same replica.</summary>
+    public DispatchOptions Dispatch { get; set; } = new();
+
     public StoreOrderSettings For(string storeId) =>
         Stores.TryGetValue(storeId, out var settings) ? settings : new StoreOrderSettings();
 }
@@ -44,4 +47,20 @@ public sealed class StoreOrderSettings
     /// When set, the sweep makes sure the store has active order webhooks pointing there.
     /// </summary>
     public Uri? WebhookUrl { get; set; }
+}
+
+/// <summary>Pacing of the intake hand-off (<c>Orders:Dispatch</c>; decision 0007).</summary>
+public sealed class DispatchOptions
+{
+    /// <summary>Hand-offs starting or signalling workflows at once on this replica (read at start).</summary>
+    public int MaxConcurrency { get; set; } = 8;
+
+    /// <summary>
+    /// With this many webhook deliveries being answered at once, intake is busy and hand-offs wait for it. A store
+    /// delivers one or a few at a time, so this is reached in a burst or when the replica is short of CPU.
+    /// </summary>
+    public int YieldWhenWebhooksInFlight { get; set; } = 8;
+
+    /// <summary>The longest one hand-off waits for busy intake before it goes anyway.</summary>
+    public TimeSpan MaxYield { get; set; } = TimeSpan.FromSeconds(1);
 }

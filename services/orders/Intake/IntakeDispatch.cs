@@ -24,15 +24,20 @@ public static partial class IntakeDispatch
         return app;
     }
 
-    private static async Task<IResult> HandleAsync(IntakeAccepted accepted, OrderInbox inbox, IOrderWorkflows workflows, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<IResult> HandleAsync(
+        IntakeAccepted accepted, OrderInbox inbox, IOrderWorkflows workflows, DispatchPacer pacer, IntakeMetrics metrics, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
     {
         var logger = loggers.CreateLogger(typeof(IntakeDispatch));
+        // The order is durable in the inbox and this hand-off in the broker; answering webhooks comes first.
+        using var turn = await pacer.WaitTurnAsync(cancellationToken);
 
         // A version older than one already dispatched arrived late (WooCommerce sends out of order); the workflow
         // already has newer facts. Versions of the same second go on: the workflow takes the later one.
         var mark = await inbox.GetDispatchMarkAsync(accepted.StoreId, accepted.OrderId, cancellationToken);
         if (mark.Modified is not null && string.CompareOrdinal(mark.Modified, accepted.DateModifiedGmt) > 0)
         {
+            metrics.Dispatched(accepted.StoreId);
             return Results.Ok();
         }
 
@@ -41,11 +46,13 @@ public static partial class IntakeDispatch
         {
             // Not something a retry mends; the inbox keeps the raw delivery for a replay.
             LogUnreadable(logger, accepted.InboxKey);
+            metrics.Dispatched(accepted.StoreId);
             return Results.Ok();
         }
 
         var result = await workflows.StartOrSignalAsync(order, dispatchedBefore: mark.Modified is not null, cancellationToken);
         await inbox.MarkDispatchedAsync(accepted.StoreId, accepted.OrderId, accepted.DateModifiedGmt, mark, cancellationToken);
+        metrics.Dispatched(accepted.StoreId);
         LogDispatched(logger, order.OrderRef, accepted.DateModifiedGmt, result);
         return Results.Ok();
     }

@@ -31,9 +31,12 @@ public static partial class WebhookEndpoints
         OrderIntake intake,
         ExceptionQueue exceptions,
         IntakeMetrics metrics,
+        DispatchPacer pacer,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
+        // Counted from the first byte: a delivery waiting for CPU is as much intake as one being verified.
+        using var answering = pacer.EnterWebhook();
         var body = await ReadBoundedAsync(request, WooWebhookVerifier.DefaultMaxBodyBytes, cancellationToken);
         string? Header(string name) => request.Headers.TryGetValue(name, out var value) ? value.ToString() : null;
 
