@@ -41,16 +41,18 @@ public sealed partial class OrderIntake(
     TimeProvider time,
     ILogger<OrderIntake> logger)
 {
-    public async Task<IntakeOutcome> IngestAsync(string storeId, JsonElement orderJson, string source, string? topic, string? deliveryId, CancellationToken cancellationToken)
+    /// <summary>Takes one store order (its JSON, UTF-8, as the store sent or listed it) into the inbox.</summary>
+    public async Task<IntakeOutcome> IngestAsync(string storeId, ReadOnlyMemory<byte> orderJson, string source, string? topic, string? deliveryId, CancellationToken cancellationToken)
     {
-        var raw = orderJson.GetRawText();
-        var mapped = WooOrderMapper.Map(storeId, Encoding.UTF8.GetBytes(raw));
-        if (!mapped.Succeeded || !TryReadVersion(orderJson, out var orderId, out var modified))
+        var raw = Encoding.UTF8.GetString(orderJson.Span);
+        var mapped = WooOrderMapper.Map(storeId, orderJson.Span);
+        ReadVersion(orderJson.Span, out var readId, out var readModified);
+        if (!mapped.Succeeded || readId is not { } orderId || readModified is not { } modified)
         {
             var reason = mapped.Error ?? "order JSON has no id or date_modified_gmt";
             await exceptions.AddAsync(new ExceptionRecord
             {
-                Id = $"order-malformed-{storeId}-{(TryReadId(orderJson, out var id) ? id.ToString(System.Globalization.CultureInfo.InvariantCulture) : deliveryId ?? Guid.NewGuid().ToString("n"))}",
+                Id = $"order-malformed-{storeId}-{readId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? deliveryId ?? Guid.NewGuid().ToString("n")}",
                 Kind = "order-malformed",
                 Reason = reason,
                 StoreId = storeId,
@@ -105,36 +107,59 @@ public sealed partial class OrderIntake(
         return details;
     }
 
-    private static bool TryReadId(JsonElement order, out long id)
-    {
-        id = 0;
-        return order.ValueKind == JsonValueKind.Object
-            && order.TryGetProperty("id", out var value)
-            && value.ValueKind == JsonValueKind.Number
-            && value.TryGetInt64(out id);
-    }
-
     /// <summary>The order's identity and version: its id and <c>date_modified_gmt</c>.</summary>
-    public static bool TryReadVersion(JsonElement order, out long id, out string modifiedGmt)
+    public static bool TryReadVersion(ReadOnlySpan<byte> orderJson, out long id, out string modifiedGmt)
     {
-        modifiedGmt = "";
-        if (!TryReadId(order, out id)
-            || !order.TryGetProperty("date_modified_gmt", out var modified)
-            || modified.ValueKind != JsonValueKind.String)
-        {
-            return false;
-        }
-
-        // Normalised so a webhook body and the sweep's listing name the same version identically.
-        if (!DateTime.TryParse(modified.GetString(), System.Globalization.CultureInfo.InvariantCulture,
-                System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
-        {
-            return false;
-        }
-
-        modifiedGmt = parsed.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
-        return true;
+        ReadVersion(orderJson, out var readId, out var readModified);
+        id = readId ?? 0;
+        modifiedGmt = readModified ?? "";
+        return readId is not null && readModified is not null;
     }
+
+    // Reads only the two top-level members a version needs, without building a document: every delivery passes here.
+    private static void ReadVersion(ReadOnlySpan<byte> orderJson, out long? id, out string? modifiedGmt)
+    {
+        id = null;
+        modifiedGmt = null;
+        try
+        {
+            var reader = new Utf8JsonReader(orderJson);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isId = reader.ValueTextEquals("id"u8);
+                var isModified = !isId && reader.ValueTextEquals("date_modified_gmt"u8);
+                reader.Read();
+                if (isId && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value))
+                {
+                    id = value;
+                }
+                else if (isModified && reader.TokenType == JsonTokenType.String)
+                {
+                    modifiedGmt = NormaliseModified(reader.GetString());
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Whatever was read before the fault stands; the mapper reports the fault itself.
+        }
+    }
+
+    // Normalised so a webhook body and the sweep's listing name the same version identically.
+    private static string? NormaliseModified(string? value) =>
+        DateTime.TryParse(value, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed)
+            ? parsed.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)
+            : null;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Order {StoreId}-{OrderId} version {Modified} accepted from {Source}")]
     private static partial void LogAccepted(ILogger logger, string storeId, long orderId, string modified, string source);

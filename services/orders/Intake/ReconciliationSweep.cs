@@ -56,7 +56,7 @@ public sealed partial class ReconciliationSweep(
         await foreach (var order in client.ListOrdersModifiedAfterAsync(cursor - Overlap, cancellationToken))
         {
             listed++;
-            var json = JsonSerializer.SerializeToElement(order, WooJson.Options);
+            var json = JsonSerializer.SerializeToUtf8Bytes(order, WooJson.Options);
             if (!OrderIntake.TryReadVersion(json, out var orderId, out var modified))
             {
                 continue;

@@ -66,7 +66,7 @@ public static partial class WebhookEndpoints
 
         // A signed but malformed order is kept and answered 2xx: a 4xx would count towards WooCommerce disabling
         // the webhook, and every later good order would be lost with it.
-        var outcome = await intake.IngestAsync(storeId, verdict.Payload!.Value, "webhook", topic, verdict.Headers.DeliveryId, cancellationToken);
+        var outcome = await intake.IngestAsync(storeId, body.Bytes, "webhook", topic, verdict.Headers.DeliveryId, cancellationToken);
         return Results.Ok(new { status = outcome.ToString().ToLowerInvariant() });
     }
 
@@ -105,6 +105,15 @@ public static partial class WebhookEndpoints
         if (request.ContentLength > limit)
         {
             return new BoundedBody(new byte[limit + 1], request.ContentLength.Value, Truncated: true);
+        }
+
+        // WooCommerce sends a Content-Length, and the server holds the body to it: read straight into an array of
+        // that size rather than through a 16 KB chunk and a growing buffer on every delivery.
+        if (request.ContentLength is { } length)
+        {
+            var exact = new byte[length];
+            await request.Body.ReadExactlyAsync(exact, cancellationToken);
+            return new BoundedBody(exact, length, Truncated: false);
         }
 
         using var buffer = new MemoryStream();
