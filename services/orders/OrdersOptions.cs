@@ -61,6 +61,9 @@ public sealed class DispatchOptions
     /// </summary>
     public int YieldWhenWebhooksInFlight { get; set; } = 8;
 
+    /// <summary>How long intake must stay below the threshold to count as calm again.</summary>
+    public TimeSpan CalmFor { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>The longest one hand-off waits for busy intake before it goes anyway.</summary>
     public TimeSpan MaxYield { get; set; } = TimeSpan.FromSeconds(1);
 }

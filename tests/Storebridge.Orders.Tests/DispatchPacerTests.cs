@@ -9,6 +9,7 @@ namespace Storebridge.Orders.Tests;
 /// <summary>The hand-off dispatcher gives way to webhook intake, but never stops for good.</summary>
 public sealed class DispatchPacerTests : IDisposable
 {
+    private static readonly TimeSpan CalmFor = TimeSpan.FromMilliseconds(250);
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly FakeTimeProvider _time = new();
     private readonly IntakeMetrics _metrics;
@@ -17,11 +18,24 @@ public sealed class DispatchPacerTests : IDisposable
 
     public void Dispose() => _services.Dispose();
 
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
     private DispatchPacer Pacer(int maxConcurrency = 8, int busyAt = 2, double maxYieldSeconds = 1) =>
         new(new Monitor(new OrdersOptions
         {
-            Dispatch = new DispatchOptions { MaxConcurrency = maxConcurrency, YieldWhenWebhooksInFlight = busyAt, MaxYield = TimeSpan.FromSeconds(maxYieldSeconds) },
+            Dispatch = new DispatchOptions
+            {
+                MaxConcurrency = maxConcurrency,
+                YieldWhenWebhooksInFlight = busyAt,
+                CalmFor = CalmFor,
+                MaxYield = TimeSpan.FromSeconds(maxYieldSeconds),
+            },
         }), _metrics, _time);
+
+    // Lets timers that the fake clock fired run their continuations before the next assertion.
+    private static Task Settle() => Task.Delay(50, Ct);
+
+    private static Task<T> Within<T>(Task<T> task) => task.WaitAsync(TimeSpan.FromSeconds(5), Ct);
 
     [Fact]
     public async Task With_intake_quiet_a_turn_is_granted_at_once()
@@ -29,8 +43,10 @@ public sealed class DispatchPacerTests : IDisposable
         var pacer = Pacer();
         using var webhook = pacer.EnterWebhook();
 
-        using var turn = await pacer.WaitTurnAsync(TestContext.Current.CancellationToken);
+        var turn = pacer.WaitTurnAsync(Ct);
 
+        Assert.True(turn.IsCompletedSuccessfully);
+        (await turn).Dispose();
         Assert.Equal(0, _metrics.Totals().DispatchYields);
     }
 
@@ -38,36 +54,65 @@ public sealed class DispatchPacerTests : IDisposable
     public async Task No_more_turns_than_the_concurrency_are_held_at_once()
     {
         var pacer = Pacer(maxConcurrency: 2);
-        var first = await pacer.WaitTurnAsync(TestContext.Current.CancellationToken);
-        using var second = await pacer.WaitTurnAsync(TestContext.Current.CancellationToken);
+        var first = await pacer.WaitTurnAsync(Ct);
+        using var second = await pacer.WaitTurnAsync(Ct);
 
-        var third = pacer.WaitTurnAsync(TestContext.Current.CancellationToken);
+        var third = pacer.WaitTurnAsync(Ct);
         Assert.False(third.IsCompleted);
 
         first.Dispose();
         first.Dispose(); // a second dispose must not free a slot it does not hold
-        using var granted = await third.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
-        var fourth = pacer.WaitTurnAsync(TestContext.Current.CancellationToken);
+        using var granted = await Within(third);
+        var fourth = pacer.WaitTurnAsync(Ct);
+        await Settle();
         Assert.False(fourth.IsCompleted);
     }
 
     [Fact]
-    public async Task While_intake_is_busy_a_turn_waits_until_it_calms_down()
+    public async Task While_intake_is_busy_a_turn_waits_until_it_has_been_calm_for_a_while()
     {
         var pacer = Pacer(busyAt: 2);
         var one = pacer.EnterWebhook();
         var two = pacer.EnterWebhook();
         Assert.Equal(2, pacer.WebhooksInFlight);
 
-        var turn = pacer.WaitTurnAsync(TestContext.Current.CancellationToken);
-        await Task.Delay(50, TestContext.Current.CancellationToken);
+        var turn = pacer.WaitTurnAsync(Ct);
+        await Settle();
         Assert.False(turn.IsCompleted);
 
         two.Dispose();
-        using var granted = await turn.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        _time.Advance(CalmFor - TimeSpan.FromMilliseconds(10));
+        await Settle();
+        Assert.False(turn.IsCompleted);
+
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        using var granted = await Within(turn);
         Assert.Equal(1, _metrics.Totals().DispatchYields);
         one.Dispose();
         Assert.Equal(0, pacer.WebhooksInFlight);
+    }
+
+    [Fact]
+    public async Task A_dip_between_deliveries_of_a_burst_does_not_let_waiting_turns_through()
+    {
+        var pacer = Pacer(busyAt: 2, maxYieldSeconds: 10);
+        using var steady = pacer.EnterWebhook();
+        var burst = pacer.EnterWebhook();
+        var turn = pacer.WaitTurnAsync(Ct);
+
+        // The burst goes on: every 100 ms the count dips below the threshold for a moment and comes back.
+        for (var i = 0; i < 5; i++)
+        {
+            burst.Dispose();
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            burst = pacer.EnterWebhook();
+            await Settle();
+            Assert.False(turn.IsCompleted);
+        }
+
+        burst.Dispose();
+        _time.Advance(CalmFor);
+        using var granted = await Within(turn);
     }
 
     [Fact]
@@ -76,14 +121,16 @@ public sealed class DispatchPacerTests : IDisposable
         var pacer = Pacer(busyAt: 1, maxYieldSeconds: 1);
         using var webhook = pacer.EnterWebhook();
 
-        var turn = pacer.WaitTurnAsync(TestContext.Current.CancellationToken);
-        await Task.Delay(50, TestContext.Current.CancellationToken);
-        _time.Advance(TimeSpan.FromMilliseconds(900));
-        await Task.Delay(50, TestContext.Current.CancellationToken);
-        Assert.False(turn.IsCompleted);
+        var turn = pacer.WaitTurnAsync(Ct);
+        for (var i = 0; i < 9; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            await Settle();
+        }
 
+        Assert.False(turn.IsCompleted);
         _time.Advance(TimeSpan.FromMilliseconds(100));
-        using var granted = await turn.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        using var granted = await Within(turn);
         Assert.Equal(1, pacer.WebhooksInFlight);
     }
 
@@ -99,7 +146,8 @@ public sealed class DispatchPacerTests : IDisposable
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
 
         webhook.Dispose();
-        using var next = await pacer.WaitTurnAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        _time.Advance(CalmFor);
+        using var next = await Within(pacer.WaitTurnAsync(Ct));
     }
 
     [Fact]
@@ -107,16 +155,19 @@ public sealed class DispatchPacerTests : IDisposable
     {
         var pacer = Pacer(busyAt: 1);
         pacer.EnterWebhook().Dispose();
-        using (await pacer.WaitTurnAsync(TestContext.Current.CancellationToken))
+        _time.Advance(CalmFor);
+        using (await Within(pacer.WaitTurnAsync(Ct)))
         {
         }
 
-        using var webhook = pacer.EnterWebhook();
-        var turn = pacer.WaitTurnAsync(TestContext.Current.CancellationToken);
-        await Task.Delay(50, TestContext.Current.CancellationToken);
+        var webhook = pacer.EnterWebhook();
+        var turn = pacer.WaitTurnAsync(Ct);
+        await Settle();
         Assert.False(turn.IsCompleted);
+
         webhook.Dispose();
-        using var granted = await turn.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        _time.Advance(CalmFor);
+        using var granted = await Within(turn);
     }
 
     private sealed class Monitor(OrdersOptions value) : IOptionsMonitor<OrdersOptions>

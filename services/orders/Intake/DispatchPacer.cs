@@ -12,12 +12,11 @@ namespace Storebridge.Orders.Intake;
 public sealed class DispatchPacer
 {
     private readonly SemaphoreSlim _slots;
-    private readonly Lock _gate = new();
     private readonly IOptionsMonitor<OrdersOptions> _options;
     private readonly IntakeMetrics _metrics;
     private readonly TimeProvider _time;
     private int _webhooksInFlight;
-    private TaskCompletionSource _quiet = Completed();
+    private long _lastBusyAt = long.MinValue;
 
     public DispatchPacer(IOptionsMonitor<OrdersOptions> options, IntakeMetrics metrics, TimeProvider time)
     {
@@ -29,71 +28,50 @@ public sealed class DispatchPacer
     }
 
     /// <summary>Webhook deliveries being answered now.</summary>
-    public int WebhooksInFlight
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _webhooksInFlight;
-            }
-        }
-    }
+    public int WebhooksInFlight => Volatile.Read(ref _webhooksInFlight);
 
     /// <summary>Marks a webhook delivery as being answered until the returned scope is disposed.</summary>
     public WebhookScope EnterWebhook()
     {
-        lock (_gate)
+        if (Interlocked.Increment(ref _webhooksInFlight) >= BusyAt(Options))
         {
-            if (++_webhooksInFlight >= BusyAt && _quiet.Task.IsCompleted)
-            {
-                _quiet = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
+            Volatile.Write(ref _lastBusyAt, _time.GetTimestamp());
         }
 
         return new WebhookScope(this);
     }
 
-    private void ExitWebhook()
-    {
-        TaskCompletionSource? calmed = null;
-        lock (_gate)
-        {
-            if (--_webhooksInFlight < BusyAt)
-            {
-                calmed = _quiet;
-            }
-        }
-
-        calmed?.TrySetResult();
-    }
+    private void ExitWebhook() => Interlocked.Decrement(ref _webhooksInFlight);
 
     /// <summary>
-    /// Waits for a dispatch slot, then — while intake is busy — for intake to calm down, at most
-    /// <see cref="DispatchOptions.MaxYield"/>. The slot is held until the returned turn is disposed.
+    /// Waits for a dispatch slot, then — while intake is busy or was within <see cref="DispatchOptions.CalmFor"/> —
+    /// for it to calm down, at most <see cref="DispatchOptions.MaxYield"/>. The slot is held until the returned turn
+    /// is disposed.
     /// </summary>
     public async Task<DispatchTurn> WaitTurnAsync(CancellationToken cancellationToken)
     {
         await _slots.WaitAsync(cancellationToken);
         try
         {
-            Task quiet;
-            lock (_gate)
+            var options = Options;
+            var since = _time.GetTimestamp();
+            var yielded = false;
+            while (BusyFor(options) is { } calmIn)
             {
-                quiet = _webhooksInFlight >= BusyAt ? _quiet.Task : Task.CompletedTask;
-            }
-
-            if (!quiet.IsCompleted)
-            {
-                _metrics.DispatchYielded();
-                try
-                {
-                    await quiet.WaitAsync(_options.CurrentValue.Dispatch.MaxYield, _time, cancellationToken);
-                }
-                catch (TimeoutException)
+                var left = options.MaxYield - _time.GetElapsedTime(since);
+                if (left <= TimeSpan.Zero)
                 {
                     // Still busy: go anyway, so a burst that never ends cannot stop workflows from starting.
+                    break;
                 }
+
+                if (!yielded)
+                {
+                    yielded = true;
+                    _metrics.DispatchYielded();
+                }
+
+                await Task.Delay(calmIn < left ? calmIn : left, _time, cancellationToken);
             }
 
             return new DispatchTurn(_slots);
@@ -105,14 +83,28 @@ public sealed class DispatchPacer
         }
     }
 
-    private int BusyAt => Math.Max(1, _options.CurrentValue.Dispatch.YieldWhenWebhooksInFlight);
-
-    private static TaskCompletionSource Completed()
+    // Null when intake is calm; otherwise how long until it could be. A dip below the threshold between two
+    // deliveries is not calm: that would let every waiting hand-off through in the middle of a burst.
+    private TimeSpan? BusyFor(DispatchOptions options)
     {
-        var source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        source.SetResult();
-        return source;
+        if (WebhooksInFlight >= BusyAt(options))
+        {
+            return options.CalmFor;
+        }
+
+        var lastBusy = Volatile.Read(ref _lastBusyAt);
+        if (lastBusy == long.MinValue)
+        {
+            return null;
+        }
+
+        var calmIn = options.CalmFor - _time.GetElapsedTime(lastBusy);
+        return calmIn > TimeSpan.Zero ? calmIn : null;
     }
+
+    private DispatchOptions Options => _options.CurrentValue.Dispatch;
+
+    private static int BusyAt(DispatchOptions options) => Math.Max(1, options.YieldWhenWebhooksInFlight);
 
     /// <summary>One webhook delivery being answered.</summary>
     public readonly struct WebhookScope(DispatchPacer pacer) : IDisposable
