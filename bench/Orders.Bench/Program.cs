@@ -2,9 +2,11 @@
 // order-to-ERP-acknowledgement latency at a steady checkout rate. Loopback only; bounded; prints a table.
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Storebridge.Orders.Bench;
+using Storebridge.Orders.Intake;
 using Storebridge.Testing;
 using Storebridge.WooCommerce.Webhooks;
 
@@ -18,6 +20,8 @@ const int ErpLatencyMs = 20;
 // A store taking 50 orders/s runs its webhook queue with many workers; the simulator's default 4 would be the bottleneck.
 const int WebhookDeliveryConcurrency = 32;
 const double LightRate = 5;
+// How long the bench waits for intake's hand-off backlog to reach the workflows after the load stops.
+var backlogLimit = TimeSpan.FromSeconds(120);
 
 var inv = CultureInfo.InvariantCulture;
 // WebApplicationFactory finds the services' content roots through MvcTestingAppManifest.json in the current
@@ -59,8 +63,27 @@ if (runIntake)
     {
         Console.WriteLine(string.Create(inv, $"Orders webhook intake: {intakeDuration.TotalSeconds:0} s of signed order.created deliveries..."));
         using var client = NewClient(system.Orders.Service.Address);
+        using var stats = system.Orders.Service.CreateHttpClient();
         var result = await LoadRun.RunAsync("intake", client, Clients, warmup, intakeDuration, seq => Delivery(seq, system.Store.Options.WebhookSecret));
         rows.Add(Row("orders webhook intake (signed)", result, ">= 1000/s, p99 <= 50 ms"));
+
+        // The other half of the story: every accepted order still has to reach its workflow. How far the hand-off was
+        // behind when the load stopped, and how long it took to catch up (decision 0007).
+        var atEnd = await IntakeStatsAsync(stats);
+        Console.WriteLine(string.Create(inv, $"Load stopped: {atEnd.Accepted} accepted, {atEnd.Dispatched} handed to workflows, {atEnd.DispatchYields} hand-offs waited for intake. Waiting for the rest..."));
+        var drain = System.Diagnostics.Stopwatch.StartNew();
+        var now = atEnd;
+        while (now.Dispatched < now.Accepted && drain.Elapsed < backlogLimit)
+        {
+            await Task.Delay(250);
+            now = await IntakeStatsAsync(stats);
+        }
+
+        notes.Add(string.Create(inv,
+            $"  intake backlog: {atEnd.Accepted} accepted during the run, {atEnd.Dispatched} handed to their workflows by its end ({atEnd.DispatchYields} hand-offs waited for busy intake); ")
+            + (now.Dispatched >= now.Accepted
+                ? string.Create(inv, $"the rest were handed over {drain.Elapsed.TotalSeconds:0.0} s after the load stopped.")
+                : string.Create(inv, $"{now.Accepted - now.Dispatched} still waiting {backlogLimit.TotalSeconds:0} s after the load stopped.")));
     }
     finally
     {
@@ -122,6 +145,9 @@ HttpRequestMessage Delivery(long seq, string secret)
     return request;
 }
 
+static async Task<IntakeTotals> IntakeStatsAsync(HttpClient client) =>
+    await client.GetFromJsonAsync<IntakeTotals>("/intake/stats") ?? throw new InvalidOperationException("orders answered no intake stats");
+
 static HttpClient NewClient(Uri address) => new(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, UseProxy = false })
 {
     BaseAddress = address,
@@ -140,7 +166,11 @@ string[] Row(string name, LoadResult r, string target) =>
 async Task EndToEndAsync(StorebridgeSystem target, double rate, TimeSpan duration, string goal)
 {
     Console.WriteLine(string.Create(inv, $"End to end: {rate:0} checkouts/s for {duration.TotalSeconds:0} s, ERP latency {ErpLatencyMs} ms..."));
+    using var stats = target.Orders.Service.CreateHttpClient();
+    var before = await IntakeStatsAsync(stats);
     var e2e = await EndToEndRun.RunAsync(target, rate, duration, TimeSpan.FromMilliseconds(25), TimeSpan.FromSeconds(15));
+    var after = await IntakeStatsAsync(stats);
+    notes.Add(string.Create(inv, $"  {rate:0}/s: {after.Dispatched - before.Dispatched} hand-offs to workflows, {after.DispatchYields - before.DispatchYields} of them waited for busy intake."));
     var acked = e2e.AckLatenciesMs;
     var name = string.Create(inv, $"checkout -> ERP ack at {rate:0}/s for {duration.TotalSeconds:0} s");
     rows.Add([name, string.Create(inv, $"{acked.Length}/{e2e.Placed} acked, placed at {e2e.AchievedRate:0.0}/s"),
