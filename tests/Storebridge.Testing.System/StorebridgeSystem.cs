@@ -92,7 +92,8 @@ public sealed class StorebridgeSystem : IAsyncDisposable
         var catalogApp = await DaprApp<CatalogGrpc>.StartAsync("catalog", resources, shared);
         var orders = await DaprApp<OrdersGrpc>.StartAsync("orders", resources, ordersSettings, RepositoryConfig.Orders);
         var system = new StorebridgeSystem(resources, erp, store, inventory, orders, catalogApp);
-        // The first sweep registers the store's order webhooks, as it does on a fresh deployment.
+        // Orders registers the store's order webhooks as it starts; a sweep here makes sure they exist before the first
+        // checkout, whichever of the two gets there first.
         await system.TriggerAsync(Storebridge.Orders.Intake.ReconciliationSweep.BindingName);
         return system;
     }

@@ -17,7 +17,7 @@ var settings = DemoSettings.FromEnvironment();
 using var stack = new Stack(settings);
 Console.WriteLine("Waiting for the store, the ERP and the services...");
 await stack.WaitUntilReadyAsync(TimeSpan.FromMinutes(3));
-Console.WriteLine("Waiting for orders to register the store's webhooks (its first sweep)...");
+Console.WriteLine("Waiting for orders to register the store's webhooks...");
 await stack.WaitForOrderWebhooksAsync(TimeSpan.FromMinutes(2));
 
 var overpromisedBefore = await stack.ErpOverpromisedUnitsAsync();

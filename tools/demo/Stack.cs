@@ -48,9 +48,9 @@ internal sealed class Stack(DemoSettings settings) : IDisposable
     }
 
     /// <summary>
-    /// Waits until the store has active order webhooks. On a fresh store orders registers them on its first sweep
-    /// (a cron binding); orders placed before that reach Storebridge only through the sweep, which would put the
-    /// sweep interval into every early order's latency.
+    /// Waits until the store has active order webhooks. Orders registers them when it starts (retrying while the
+    /// store is away); orders placed before that reach Storebridge only through the sweep, which would put the sweep
+    /// interval into every early order's latency.
     /// </summary>
     public async Task WaitForOrderWebhooksAsync(TimeSpan within)
     {
@@ -70,7 +70,7 @@ internal sealed class Stack(DemoSettings settings) : IDisposable
 
             if (DateTimeOffset.UtcNow > deadline)
             {
-                throw new TimeoutException($"The store has no active order webhooks after {within.TotalSeconds:0} s; orders' sweep registers them.");
+                throw new TimeoutException($"The store has no active order webhooks after {within.TotalSeconds:0} s; orders registers them at start (see its log).");
             }
 
             await Task.Delay(1000);
