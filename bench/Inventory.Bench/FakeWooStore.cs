@@ -1,14 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Storebridge.Testing.Runtime;
 
 namespace Inventory.Bench;
 
@@ -47,10 +41,7 @@ internal sealed class FakeWooStore : IAsyncDisposable
 
     public static async Task<FakeWooStore> StartAsync(IReadOnlyList<string> skus)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
+        var app = LoopbackApp.CreateBuilder().Build();
         var map = skus.Select((sku, i) => (Id: (long)(1000 + i), Sku: sku)).ToDictionary(p => p.Id, p => p.Sku);
         var store = new FakeWooStore(app, map);
         app.MapGet("/wp-json/wc/v3/products", (HttpContext context) =>
@@ -92,8 +83,7 @@ internal sealed class FakeWooStore : IAsyncDisposable
             return Results.Json(new JsonObject { ["update"] = results });
         });
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        store.BaseUrl = new Uri(address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        store.BaseUrl = LoopbackApp.Address(app);
         return store;
     }
 

@@ -12,6 +12,7 @@ using Storebridge.Inventory.Publishing;
 using Storebridge.Inventory.Reservations;
 using Storebridge.Inventory.State;
 using Storebridge.Sidecar.Hosting;
+using Storebridge.Testing.Runtime;
 using Storebridge.WooCommerce;
 
 // Inventory benchmark over the local Dapr runtime (tools/sidecar, SQLite state) and a fake WooCommerce store:
@@ -22,36 +23,8 @@ using Storebridge.WooCommerce;
 using var overall = new CancellationTokenSource(TimeSpan.FromSeconds(110));
 var ct = overall.Token;
 var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 5;
-var root = Path.Combine(Path.GetTempPath(), "inventory-bench", Guid.NewGuid().ToString("N"));
-Directory.CreateDirectory(Path.Combine(root, "resources"));
-File.WriteAllText(Path.Combine(root, "resources", "components.yaml"), """
-    apiVersion: dapr.io/v1alpha1
-    kind: Component
-    metadata:
-      name: statestore
-    spec:
-      type: state.sqlite
-      version: v1
-      metadata: []
-    ---
-    apiVersion: dapr.io/v1alpha1
-    kind: Component
-    metadata:
-      name: pubsub
-    spec:
-      type: pubsub.in-memory
-      version: v1
-      metadata: []
-    """);
-
-await using var sidecar = await SidecarHost.StartAsync(new SidecarOptions
-{
-    AppId = "inventory",
-    ResourcesPaths = [Path.Combine(root, "resources")],
-    DataDir = Path.Combine(root, "data"),
-    LogLevel = LogLevel.Warning,
-    ConfigureLogging = l => l.ClearProviders(),
-}, ct);
+using var resources = new LocalResources("inventory-bench");
+await using var sidecar = await SidecarHost.StartAsync(resources.RuntimeOptions("inventory", LogLevel.Warning), ct);
 using var dapr = new DaprClientBuilder().UseGrpcEndpoint(sidecar.GrpcEndpoint).UseHttpEndpoint(sidecar.HttpEndpoint).Build();
 
 const int StoreSkus = 10_000;
@@ -169,7 +142,6 @@ async Task<(int Reserved, int GaveUp, double Elapsed, double[] Latencies)> Reser
 
 if (args.Contains("--reserve-only"))
 {
-    DeleteRoot();
     return;
 }
 
@@ -235,18 +207,6 @@ Console.WriteLine($"3. ERP change -> store updated: {delays.Length} changes at {
 
 await stop.CancelAsync();
 await storePublisher.StopAsync(CancellationToken.None);
-DeleteRoot();
-
-void DeleteRoot()
-{
-    try
-    {
-        Directory.Delete(root, recursive: true);
-    }
-    catch (IOException)
-    {
-    }
-}
 
 static double Percentile(double[] sorted, double p) =>
     sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];

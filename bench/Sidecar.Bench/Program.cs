@@ -1,45 +1,23 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Threading.Channels;
 using Dapr.Client.Autogen.Grpc.v1;
 using Google.Protobuf;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Storebridge.Sidecar.Hosting;
 using Storebridge.Sidecar.Storage;
+using Storebridge.Testing.Runtime;
 using DaprGrpc = Dapr.Client.Autogen.Grpc.v1.Dapr;
 
 // Sidecar.Bench: what the local runtime adds on top of doing the same thing directly. Bounded (~1 minute).
 // Targets (issue 3, this 2-core machine): state op added p50 <= 0.3 ms, publish->deliver p50 <= 5 ms,
 // >= 5,000 durable deliveries/s.
-var root = Path.Combine(Path.GetTempPath(), "sidecar-bench-" + Guid.NewGuid().ToString("N"));
-Directory.CreateDirectory(Path.Combine(root, "resources"));
-File.WriteAllText(Path.Combine(root, "resources", "components.yaml"), """
-    apiVersion: dapr.io/v1alpha1
-    kind: Component
-    metadata:
-      name: statestore
-    spec:
-      type: state.sqlite
-      version: v1
-    ---
-    apiVersion: dapr.io/v1alpha1
-    kind: Component
-    metadata:
-      name: pubsub
-    spec:
-      type: pubsub.in-memory
-      version: v1
-    ---
+using var resources = new LocalResources("sidecar-bench", extraComponents: """
     apiVersion: dapr.io/v1alpha1
     kind: Component
     metadata:
@@ -54,45 +32,28 @@ File.WriteAllText(Path.Combine(root, "resources", "components.yaml"), """
 
 // Optional arguments pick sections (for profiling one of them): state, pubsub. Default: both.
 var sections = args.Length == 0 ? ["state", "pubsub"] : args;
-try
+if (sections.Contains("state"))
 {
-    if (sections.Contains("state"))
-    {
-        await StateAsync(root);
-    }
-
-    if (sections.Contains("pubsub"))
-    {
-        await PubSubAsync(root);
-    }
-}
-finally
-{
-    Directory.Delete(root, recursive: true);
+    await StateAsync(resources);
 }
 
-static SidecarOptions Options(string root, string appId, int? appPort = null) => new()
+if (sections.Contains("pubsub"))
 {
-    AppId = appId,
-    AppPort = appPort,
-    ResourcesPaths = [Path.Combine(root, "resources")],
-    DataDir = Path.Combine(root, "data"),
-    LogLevel = LogLevel.Error,
-    ConfigureLogging = l => l.ClearProviders(),
-};
+    await PubSubAsync(resources);
+}
 
-static async Task StateAsync(string root)
+static async Task StateAsync(LocalResources resources)
 {
     const int warmup = 500, n = 5000;
     var value = Encoding.UTF8.GetBytes("""{"orderId":"1001","status":"confirmed","total":{"units":129,"nanos":500000000,"currency":"EUR"}}""");
 
     // Direct: the same SQLite statements the runtime runs, called in-process.
-    using var store = SqliteStore.Acquire(Path.Combine(root, "direct"));
+    using var store = SqliteStore.Acquire(Path.Combine(resources.Directory, "direct"));
     var directSave = await Measure(warmup, n, i => store.WriteStateAsync([new StateWrite($"bench||k{i % 100}", value, null, false)]));
     var directGet = await Measure(warmup, n, i => { store.GetState($"bench||k{i % 100}", DateTimeOffset.UtcNow); return Task.CompletedTask; });
 
     // Through the runtime: the Dapr gRPC API over loopback HTTP/2, as DaprClient calls it.
-    await using var host = await SidecarHost.StartAsync(Options(root, "bench"));
+    await using var host = await SidecarHost.StartAsync(resources.RuntimeOptions("bench", LogLevel.Error));
     using var channel = GrpcChannel.ForAddress(host.GrpcEndpoint);
     var client = new DaprGrpc.DaprClient(channel);
     var data = ByteString.CopyFrom(value);
@@ -112,14 +73,11 @@ static async Task StateAsync(string root)
     Console.WriteLine(FormattableString.Invariant($"  added latency: save p50 {rtSave.P50 - directSave.P50:F3} ms, p99 {rtSave.P99 - directSave.P99:F3} ms; get p50 {rtGet.P50 - directGet.P50:F3} ms, p99 {rtGet.P99 - directGet.P99:F3} ms  (target p50 <= 0.3 ms)"));
 }
 
-static async Task PubSubAsync(string root)
+static async Task PubSubAsync(LocalResources resources)
 {
     var received = Channel.CreateUnbounded<long>();
     var count = 0;
-    var builder = WebApplication.CreateSlimBuilder();
-    builder.Logging.ClearProviders();
-    builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http1));
-    var app = builder.Build();
+    var app = LoopbackApp.CreateBuilder(HttpProtocols.Http1).Build();
     app.MapGet("/dapr/subscribe", () => Results.Text("""[{"pubsubname":"pubsub","topic":"latency","route":"/latency"},{"pubsubname":"pubsub","topic":"load","route":"/load"},{"pubsubname":"ordered","topic":"load","route":"/load"}]""", "application/json"));
     app.MapPost("/latency", async (HttpRequest r) =>
     {
@@ -131,12 +89,12 @@ static async Task PubSubAsync(string root)
     });
     app.MapPost("/load", () => { Interlocked.Increment(ref count); return Results.Ok(); });
     await app.StartAsync();
-    var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
+    var port = LoopbackApp.Address(app).Port;
     try
     {
-        var subscriber = await SidecarHost.StartAsync(Options(root, "subscriber", port));
+        var subscriber = await SidecarHost.StartAsync(resources.RuntimeOptions("subscriber", LogLevel.Error, port));
         await subscriber.AppReady;
-        await using var publisherHost = await SidecarHost.StartAsync(Options(root, "publisher"));
+        await using var publisherHost = await SidecarHost.StartAsync(resources.RuntimeOptions("publisher", LogLevel.Error));
         using var channel = GrpcChannel.ForAddress(publisherHost.GrpcEndpoint);
         var client = new DaprGrpc.DaprClient(channel);
 
@@ -190,7 +148,7 @@ static async Task PubSubAsync(string root)
         await PublishLoadAsync(client, total);
         Volatile.Write(ref count, 0);
         var sw = Stopwatch.StartNew();
-        subscriber = await SidecarHost.StartAsync(Options(root, "subscriber", port));
+        subscriber = await SidecarHost.StartAsync(resources.RuntimeOptions("subscriber", LogLevel.Error, port));
         await WaitDeliveredAsync(subscriber, () => Volatile.Read(ref count), total);
         sw.Stop();
         Console.WriteLine(FormattableString.Invariant($"Durable deliveries, backlog drain: {Volatile.Read(ref count)} of {total} delivered and acked in {sw.Elapsed.TotalSeconds:F2} s = {Volatile.Read(ref count) / sw.Elapsed.TotalSeconds:F0} deliveries/s (target >= 5,000/s)"));
@@ -210,7 +168,7 @@ static async Task PubSubAsync(string root)
         await PublishLoadAsync(client, ordered, "ordered");
         Volatile.Write(ref count, 0);
         sw.Restart();
-        subscriber = await SidecarHost.StartAsync(Options(root, "subscriber", port));
+        subscriber = await SidecarHost.StartAsync(resources.RuntimeOptions("subscriber", LogLevel.Error, port));
         await WaitDeliveredAsync(subscriber, () => Volatile.Read(ref count), ordered);
         sw.Stop();
         Console.WriteLine(FormattableString.Invariant($"Ordered deliveries, backlog drain: {Volatile.Read(ref count)} of {ordered} in {sw.Elapsed.TotalSeconds:F2} s = {Volatile.Read(ref count) / sw.Elapsed.TotalSeconds:F0} deliveries/s"));

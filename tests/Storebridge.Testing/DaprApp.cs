@@ -1,6 +1,6 @@
-using System.Globalization;
 using Dapr.Client;
 using Storebridge.Sidecar.Hosting;
+using Storebridge.Testing.Runtime;
 
 namespace Storebridge.Testing;
 
@@ -86,62 +86,14 @@ public static class RepositoryConfig
 /// </summary>
 public sealed class TestResources : IDisposable
 {
-    public TestResources(string pubsubRetryDuration = "50ms", int pubsubMaxRetries = 20)
-    {
-        Directory = Path.Combine(Path.GetTempPath(), "storebridge-tests", Guid.NewGuid().ToString("n"));
-        DataDirectory = Path.Combine(Directory, "data");
-        System.IO.Directory.CreateDirectory(DataDirectory);
-        File.WriteAllText(Path.Combine(Directory, "components.yaml"), $"""
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata:
-              name: statestore
-            spec:
-              type: state.sqlite
-              version: v1
-              metadata: []
-            ---
-            apiVersion: dapr.io/v1alpha1
-            kind: Component
-            metadata:
-              name: pubsub
-            spec:
-              type: pubsub.in-memory
-              version: v1
-              metadata: []
-            ---
-            apiVersion: dapr.io/v1alpha1
-            kind: Resiliency
-            metadata:
-              name: test-resiliency
-            spec:
-              policies:
-                retries:
-                  fast:
-                    policy: constant
-                    duration: {pubsubRetryDuration}
-                    maxRetries: {pubsubMaxRetries.ToString(CultureInfo.InvariantCulture)}
-              targets:
-                components:
-                  pubsub:
-                    inbound:
-                      retry: fast
-            """);
-    }
+    private readonly LocalResources _resources;
 
-    public string Directory { get; }
+    public TestResources(string pubsubRetryDuration = "50ms", int pubsubMaxRetries = 20) =>
+        _resources = new LocalResources("storebridge-tests", new PubSubRetry(pubsubRetryDuration, pubsubMaxRetries));
 
-    public string DataDirectory { get; }
+    public string Directory => _resources.Directory;
 
-    public void Dispose()
-    {
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A runtime still closing its database; the temp folder is cleaned by the OS later.
-        }
-    }
+    public string DataDirectory => _resources.DataDirectory;
+
+    public void Dispose() => _resources.Dispose();
 }
