@@ -20,6 +20,12 @@ public sealed class OrdersOptions
     /// </summary>
     public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// Make sure every store has its order webhooks as the service starts (retrying an unreachable store), not only on
+    /// the sweep's ticks. Off leaves the webhooks to the sweep.
+    /// </summary>
+    public bool EnsureWebhooksAtStart { get; set; } = true;
+
     /// <summary>How the intake hand-off starts workflows next to webhook intake on the same replica.</summary>
     public DispatchOptions Dispatch { get; set; } = new();
 

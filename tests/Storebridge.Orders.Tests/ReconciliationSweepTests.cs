@@ -34,7 +34,7 @@ public sealed class ReconciliationSweepTests : IAsyncLifetime
         // Filled in below once the host's port is known.
         settings["Orders:Stores:s1:WebhookUrl"] = null;
         // These tests are about the sweep alone; registered at start, the webhooks would exist (and deliver) before it runs.
-        settings[WebhookRegistration.EnabledSetting] = "false";
+        settings[$"{OrdersOptions.Section}:{nameof(OrdersOptions.EnsureWebhooksAtStart)}"] = "false";
         _orders = await DaprApp<OrdersGrpc>.StartAsync("orders", _resources, WithWebhookUrl(settings));
     }
 

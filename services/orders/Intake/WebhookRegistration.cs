@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Storebridge.WooCommerce;
 
 namespace Storebridge.Orders.Intake;
@@ -7,18 +8,15 @@ namespace Storebridge.Orders.Intake;
 /// fresh deployment receives deliveries from its first order instead of only after the first sweep tick. A store that
 /// cannot be reached is tried again with capped exponential back-off until it answers or the host stops; each store is
 /// tried on its own, so one store being down neither delays another nor holds up the host.
-/// <c>Orders:EnsureWebhooksAtStart=false</c> turns it off and leaves the webhooks to the sweep.
+/// <see cref="OrdersOptions.EnsureWebhooksAtStart"/> off leaves the webhooks to the sweep.
 /// </summary>
 public sealed partial class WebhookRegistration(
     IWooCommerceClientFactory stores,
     StoreWebhooks webhooks,
-    IConfiguration configuration,
+    IOptions<OrdersOptions> options,
     TimeProvider time,
     ILogger<WebhookRegistration> logger) : BackgroundService
 {
-    /// <summary>Configuration key of the switch (default on).</summary>
-    public const string EnabledSetting = "Orders:EnsureWebhooksAtStart";
-
     /// <summary>Longest wait between two tries of an unreachable store.</summary>
     public static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(1);
 
@@ -26,7 +24,7 @@ public sealed partial class WebhookRegistration(
 
     /// <inheritdoc />
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        configuration.GetValue(EnabledSetting, true)
+        options.Value.EnsureWebhooksAtStart
             ? Task.WhenAll(stores.StoreIds.ToList().Select(storeId => EnsureUntilDoneAsync(storeId, stoppingToken)))
             : Task.CompletedTask;
 
