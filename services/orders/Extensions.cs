@@ -1,4 +1,5 @@
 using Dapr.Workflow;
+using Microsoft.Extensions.Options;
 using Storebridge.Contracts.Catalog.V1;
 using Storebridge.Contracts.Inventory.V1;
 using Storebridge.Erp;
@@ -17,7 +18,8 @@ public static class Extensions
     public static IHostApplicationBuilder AddOrdersServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.Configure<OrdersOptions>(builder.Configuration.GetSection(OrdersOptions.Section));
+        services.AddOptions<OrdersOptions>().Bind(builder.Configuration.GetSection(OrdersOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OrdersOptions>, OrdersOptionsValidator>();
         services.AddWooCommerce(builder.Configuration.GetSection("WooCommerce"));
         services.AddErpNext(builder.Configuration);
         services.AddDaprGrpcClient<InventoryService.InventoryServiceClient>("inventory");

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace Storebridge.Orders;
 
 /// <summary>Order-to-cash settings (<c>Orders</c> section).</summary>
@@ -58,7 +60,7 @@ public sealed class StoreOrderSettings
 /// <summary>Pacing of the intake hand-off (<c>Orders:Dispatch</c>; decision 0007).</summary>
 public sealed class DispatchOptions
 {
-    /// <summary>Hand-offs starting or signalling workflows at once on this replica (read at start).</summary>
+    /// <summary>Hand-offs starting or signalling workflows at once on this replica (read at start; a change needs a restart).</summary>
     public int MaxConcurrency { get; set; } = 8;
 
     /// <summary>
@@ -72,4 +74,33 @@ public sealed class DispatchOptions
 
     /// <summary>The longest one hand-off waits for busy intake before it goes anyway.</summary>
     public TimeSpan MaxYield { get; set; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>
+/// Refuses settings that would stall or spin the service instead of failing at start: a zero or negative calm period
+/// would make waiting hand-offs spin or wait forever, a zero concurrency would never dispatch.
+/// </summary>
+public sealed class OrdersOptionsValidator : IValidateOptions<OrdersOptions>
+{
+    public ValidateOptionsResult Validate(string? name, OrdersOptions options)
+    {
+        var problems = new List<string>();
+        void Require(bool ok, string problem)
+        {
+            if (!ok)
+            {
+                problems.Add(problem);
+            }
+        }
+
+        Require(options.PaymentTimeout > TimeSpan.Zero, "Orders:PaymentTimeout must be positive.");
+        Require(options.ShipmentTimeout > TimeSpan.Zero, "Orders:ShipmentTimeout must be positive.");
+        Require(options.InboxRetention >= TimeSpan.FromSeconds(1), "Orders:InboxRetention must be at least a second.");
+        var dispatch = options.Dispatch;
+        Require(dispatch.MaxConcurrency >= 1, "Orders:Dispatch:MaxConcurrency must be at least 1.");
+        Require(dispatch.YieldWhenWebhooksInFlight >= 1, "Orders:Dispatch:YieldWhenWebhooksInFlight must be at least 1.");
+        Require(dispatch.CalmFor > TimeSpan.Zero && dispatch.CalmFor <= TimeSpan.FromMinutes(1), "Orders:Dispatch:CalmFor must be more than 0 and at most a minute.");
+        Require(dispatch.MaxYield >= TimeSpan.Zero && dispatch.MaxYield <= TimeSpan.FromMinutes(10), "Orders:Dispatch:MaxYield must be between 0 and 10 minutes.");
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
 }

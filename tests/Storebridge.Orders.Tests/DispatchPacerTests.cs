@@ -116,6 +116,55 @@ public sealed class DispatchPacerTests : IDisposable
     }
 
     [Fact]
+    public async Task Calm_is_counted_from_when_long_deliveries_were_answered_not_from_when_they_arrived()
+    {
+        var pacer = Pacer(busyAt: 2, maxYieldSeconds: 60);
+        using var steady = pacer.EnterWebhook();
+        var slow = pacer.EnterWebhook();
+        var turn = pacer.WaitTurnAsync(Ct);
+
+        // The two deliveries stay in flight far longer than the calm period, with nothing new arriving.
+        for (var i = 0; i < 8; i++)
+        {
+            _time.Advance(CalmFor);
+            await Settle();
+        }
+
+        Assert.False(turn.IsCompleted);
+
+        // Answered just before the waiting turn looks again: it must not find intake calm already.
+        _time.Advance(CalmFor - TimeSpan.FromMilliseconds(50));
+        slow.Dispose();
+        _time.Advance(TimeSpan.FromMilliseconds(60));
+        await Settle();
+        Assert.False(turn.IsCompleted);
+
+        _time.Advance(CalmFor);
+        using var granted = await Within(turn);
+    }
+
+    [Theory]
+    [InlineData("CalmFor", "00:00:00")]
+    [InlineData("CalmFor", "-00:00:00.001")]
+    [InlineData("MaxYield", "-00:00:01")]
+    [InlineData("MaxConcurrency", "0")]
+    [InlineData("YieldWhenWebhooksInFlight", "0")]
+    public void Settings_that_would_stall_or_spin_dispatch_are_refused_at_start(string setting, string value)
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [$"Orders:Dispatch:{setting}"] = value })
+            .Build();
+        var options = new OrdersOptions();
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration.GetSection(OrdersOptions.Section), options);
+
+        var result = new OrdersOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains($"Orders:Dispatch:{setting}", result.FailureMessage, StringComparison.Ordinal);
+        Assert.True(new OrdersOptionsValidator().Validate(null, new OrdersOptions()).Succeeded);
+    }
+
+    [Fact]
     public async Task A_turn_goes_anyway_after_the_longest_yield_even_if_intake_stays_busy()
     {
         var pacer = Pacer(busyAt: 1, maxYieldSeconds: 1);

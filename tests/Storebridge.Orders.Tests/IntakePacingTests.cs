@@ -11,8 +11,8 @@ using Storebridge.WooCommerce.Webhooks;
 namespace Storebridge.Orders.Tests;
 
 /// <summary>
-/// On the real host with its local runtime: while webhook deliveries are being answered, accepted orders wait in the
-/// broker instead of starting workflows (decision 0007), and they start once intake calms down.
+/// On the real host with its local runtime: while verified webhook deliveries are being answered, accepted orders wait
+/// in the broker instead of starting workflows (decision 0007), and they start once intake has been calm for a while.
 /// </summary>
 public sealed class IntakePacingTests : IAsyncLifetime
 {
@@ -23,8 +23,10 @@ public sealed class IntakePacingTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var settings = OrdersSettings.Minimal();
-        // One delivery in flight is "busy", and a hand-off waits for as long as it takes (no fallback within the test).
+        // One verified delivery makes intake busy, and it stays busy for 2 s after it was answered; no fallback within
+        // the test.
         settings["Orders:Dispatch:YieldWhenWebhooksInFlight"] = "1";
+        settings["Orders:Dispatch:CalmFor"] = "00:00:02";
         settings["Orders:Dispatch:MaxYield"] = "00:10:00";
         _orders = await DaprApp<OrdersGrpc>.StartAsync("orders", _resources, settings);
     }
@@ -59,27 +61,45 @@ public sealed class IntakePacingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Accepted_orders_wait_for_busy_intake_and_start_when_it_calms_down()
+    public async Task An_accepted_order_waits_for_busy_intake_and_starts_once_it_has_been_calm()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var webhooks = _orders.Service.CreateHttpClient(withApiKey: false);
+        var body = Order(802);
+
+        var answer = await webhooks.SendAsync(Delivery(new ByteArrayContent(body), body, "quick"), ct);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var answeredAt = System.Diagnostics.Stopwatch.StartNew();
+
+        // The hand-off reaches the dispatcher at once and waits there: yielding, not dispatched.
+        await Eventually.TrueAsync(async () => (await StatsAsync()).DispatchYields >= 1, TimeSpan.FromSeconds(15));
+        var held = await StatsAsync();
+        Assert.True(answeredAt.Elapsed < TimeSpan.FromSeconds(1.5), "the hand-off should reach the dispatcher well within the calm period");
+        Assert.Equal(1, held.Accepted);
+        Assert.Equal(0, held.Dispatched);
+
+        await Eventually.TrueAsync(async () => (await StatsAsync()).Dispatched == 1, TimeSpan.FromSeconds(15));
+        Assert.True(answeredAt.Elapsed >= TimeSpan.FromSeconds(1.9), $"dispatched after {answeredAt.Elapsed}, before intake had been calm for 2 s");
+    }
+
+    [Fact]
+    public async Task A_slow_delivery_that_is_not_verified_yet_does_not_hold_workflow_starts_back()
     {
         var ct = TestContext.Current.CancellationToken;
         using var webhooks = _orders.Service.CreateHttpClient(withApiKey: false);
 
-        // A delivery still being received keeps intake busy.
+        // A delivery still being received (its signature cannot have been checked) is not intake work yet.
         var slowBody = Order(801);
         var slow = new SlowContent(slowBody);
         var slowAnswer = webhooks.SendAsync(Delivery(slow, slowBody, "slow"), ct);
         await slow.FirstHalfSent.WaitAsync(TimeSpan.FromSeconds(10), ct);
 
         var body = Order(802);
-        var answer = await webhooks.SendAsync(Delivery(new ByteArrayContent(body), body, "quick"), ct);
-        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await webhooks.SendAsync(Delivery(new ByteArrayContent(body), body, "quick"), ct)).StatusCode);
 
-        // The hand-off reaches the dispatcher and waits there: yielding, not dispatched.
-        await Eventually.TrueAsync(async () => (await StatsAsync()).DispatchYields >= 1, TimeSpan.FromSeconds(15));
-        await Task.Delay(TimeSpan.FromSeconds(1), ct);
-        var held = await StatsAsync();
-        Assert.Equal(1, held.Accepted);
-        Assert.Equal(0, held.Dispatched);
+        // The quick order's own delivery made intake busy for 2 s; after that it starts, while the slow one still trickles.
+        await Eventually.TrueAsync(async () => (await StatsAsync()).Dispatched == 1, TimeSpan.FromSeconds(15));
+        Assert.False(slowAnswer.IsCompleted);
 
         slow.Finish();
         Assert.Equal(HttpStatusCode.OK, (await slowAnswer).StatusCode);

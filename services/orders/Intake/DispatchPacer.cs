@@ -18,6 +18,9 @@ public sealed class DispatchPacer
     private int _webhooksInFlight;
     private long _lastBusyAt = long.MinValue;
 
+    // A waiting hand-off never re-checks more often than this, whatever CalmFor says.
+    private static readonly TimeSpan MinRecheck = TimeSpan.FromMilliseconds(10);
+
     public DispatchPacer(IOptionsMonitor<OrdersOptions> options, IntakeMetrics metrics, TimeProvider time)
     {
         _options = options;
@@ -41,7 +44,15 @@ public sealed class DispatchPacer
         return new WebhookScope(this);
     }
 
-    private void ExitWebhook() => Interlocked.Decrement(ref _webhooksInFlight);
+    private void ExitWebhook()
+    {
+        // Calm is counted from when the count fell below the threshold, not from the last busy arrival: deliveries
+        // that stay in flight for a long time (a replica short of CPU) keep intake busy until they are answered.
+        if (Interlocked.Decrement(ref _webhooksInFlight) + 1 >= BusyAt(Options))
+        {
+            Volatile.Write(ref _lastBusyAt, _time.GetTimestamp());
+        }
+    }
 
     /// <summary>
     /// Waits for a dispatch slot, then — while intake is busy or was within <see cref="DispatchOptions.CalmFor"/> —
@@ -71,7 +82,8 @@ public sealed class DispatchPacer
                     _metrics.DispatchYielded();
                 }
 
-                await Task.Delay(calmIn < left ? calmIn : left, _time, cancellationToken);
+                var wait = calmIn < left ? calmIn : left;
+                await Task.Delay(wait < MinRecheck ? MinRecheck : wait, _time, cancellationToken);
             }
 
             return new DispatchTurn(_slots);

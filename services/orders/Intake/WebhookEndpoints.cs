@@ -35,8 +35,6 @@ public static partial class WebhookEndpoints
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
-        // Counted from the first byte: a delivery waiting for CPU is as much intake as one being verified.
-        using var answering = pacer.EnterWebhook();
         var body = await ReadBoundedAsync(request, WooWebhookVerifier.DefaultMaxBodyBytes, cancellationToken);
         string? Header(string name) => request.Headers.TryGetValue(name, out var value) ? value.ToString() : null;
 
@@ -63,6 +61,9 @@ public static partial class WebhookEndpoints
             LogIgnoredTopic(loggers.CreateLogger(typeof(WebhookEndpoints)), storeId, topic);
             return Results.Ok(new { status = "ignored", topic });
         }
+
+        // Counted once the signature matched, so unsigned requests (however slow) cannot hold workflow starts back.
+        using var answering = pacer.EnterWebhook();
 
         // A signed but malformed order is kept and answered 2xx: a 4xx would count towards WooCommerce disabling
         // the webhook, and every later good order would be lost with it.
@@ -99,6 +100,9 @@ public static partial class WebhookEndpoints
 
     private sealed record BoundedBody(byte[] Bytes, long TotalLength, bool Truncated);
 
+    // Real orders are a few KB; a very large one (hundreds of lines) still fits.
+    private const long ExactReadLimit = 64 * 1024;
+
     // Reads at most limit + 1 bytes: enough to tell an oversized body from a full one without buffering it all.
     private static async Task<BoundedBody> ReadBoundedAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
@@ -107,9 +111,10 @@ public static partial class WebhookEndpoints
             return new BoundedBody(new byte[limit + 1], request.ContentLength.Value, Truncated: true);
         }
 
-        // WooCommerce sends a Content-Length, and the server holds the body to it: read straight into an array of
-        // that size rather than through a 16 KB chunk and a growing buffer on every delivery.
-        if (request.ContentLength is { } length)
+        // WooCommerce sends a Content-Length, and the server holds the body to it: an order-sized body is read straight
+        // into an array of that size rather than through a chunk and a growing buffer. Only order-sized: nothing is
+        // verified yet, and a large declared length must not reserve memory before its bytes arrive.
+        if (request.ContentLength is { } length && length <= ExactReadLimit)
         {
             var exact = new byte[length];
             await request.Body.ReadExactlyAsync(exact, cancellationToken);
