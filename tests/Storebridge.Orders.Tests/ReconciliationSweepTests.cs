@@ -76,7 +76,7 @@ public sealed class ReconciliationSweepTests : IAsyncLifetime
 
         Assert.True(report.GetProperty("fed").GetInt32() >= 1);
         var order = await StoreApiAsync($"orders/{orderId}");
-        Assert.True(OrderIntake.TryReadVersion(System.Text.Encoding.UTF8.GetBytes(order.GetRawText()), out _, out var version));
+        Assert.True(OrderIntake.TryReadVersion(order.Deserialize<Storebridge.WooCommerce.Models.WooOrder>(Storebridge.WooCommerce.WooJson.Options)!, out _, out var version));
         var mapped = Storebridge.WooCommerce.Mapping.WooOrderMapper.Map("s1", order);
         var entry = await _orders.Dapr.GetStateAsync<InboxEntry?>("statestore", OrderInbox.Key("s1", orderId, version, OrderIntake.Fingerprint(mapped.Order!)),
             cancellationToken: TestContext.Current.CancellationToken);

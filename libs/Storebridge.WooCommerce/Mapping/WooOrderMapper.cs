@@ -10,7 +10,8 @@ namespace Storebridge.WooCommerce.Mapping;
 /// <summary>The outcome of mapping a store order: the canonical order, or why the store order is malformed.</summary>
 /// <param name="Order">The canonical order when mapping succeeded.</param>
 /// <param name="Error">A precise reason ("line_items[1] (id 316): quantity 0 is not positive") when it failed.</param>
-public sealed record OrderMappingResult(Order? Order, string? Error)
+/// <param name="Source">The store order as read, whenever the JSON could be read (also when mapping it failed).</param>
+public sealed record OrderMappingResult(Order? Order, string? Error, WooOrder? Source = null)
 {
     /// <summary>Whether mapping succeeded.</summary>
     public bool Succeeded => Order is not null;
@@ -55,11 +56,15 @@ public static class WooOrderMapper
         {
             return Fail($"order JSON is malformed{(ex.Path is null ? "" : " at " + ex.Path)}: {ex.Message}");
         }
+        catch (InvalidOperationException ex)
+        {
+            // A string that is not valid UTF-8 (after the signature matched): malformed, not a server error.
+            return Fail($"order JSON is malformed: {ex.Message}");
+        }
 
         return order is null ? Fail("order JSON is null") : Map(storeId, order);
     }
 
-    /// <summary>Maps parsed order JSON.</summary>
     public static OrderMappingResult Map(string storeId, JsonElement json)
     {
         if (json.ValueKind != JsonValueKind.Object)
@@ -84,11 +89,11 @@ public static class WooOrderMapper
         ArgumentNullException.ThrowIfNull(source);
         try
         {
-            return new OrderMappingResult(MapOrder(storeId, source), null);
+            return new OrderMappingResult(MapOrder(storeId, source), null, source);
         }
         catch (MappingException ex)
         {
-            return Fail(ex.Message);
+            return new OrderMappingResult(null, ex.Message, source);
         }
     }
 

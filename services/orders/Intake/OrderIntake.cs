@@ -4,7 +4,9 @@ using Dapr.Client;
 using Google.Protobuf;
 using Storebridge.Contracts;
 using Storebridge.ServiceDefaults.Exceptions;
+using Storebridge.WooCommerce;
 using Storebridge.WooCommerce.Mapping;
+using Storebridge.WooCommerce.Models;
 
 namespace Storebridge.Orders.Intake;
 
@@ -45,14 +47,14 @@ public sealed partial class OrderIntake(
     public async Task<IntakeOutcome> IngestAsync(string storeId, ReadOnlyMemory<byte> orderJson, string source, string? topic, string? deliveryId, CancellationToken cancellationToken)
     {
         var raw = Encoding.UTF8.GetString(orderJson.Span);
+        // Read once: the version comes from the same store order the canonical order was mapped from.
         var mapped = WooOrderMapper.Map(storeId, orderJson.Span);
-        ReadVersion(orderJson.Span, out var readId, out var readModified);
-        if (!mapped.Succeeded || readId is not { } orderId || readModified is not { } modified)
+        if (!mapped.Succeeded || !TryReadVersion(mapped.Source!, out var orderId, out var modified))
         {
             var reason = mapped.Error ?? "order JSON has no id or date_modified_gmt";
             await exceptions.AddAsync(new ExceptionRecord
             {
-                Id = $"order-malformed-{storeId}-{readId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? deliveryId ?? Guid.NewGuid().ToString("n")}",
+                Id = $"order-malformed-{storeId}-{mapped.Source?.Id?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? deliveryId ?? Guid.NewGuid().ToString("n")}",
                 Kind = "order-malformed",
                 Reason = reason,
                 StoreId = storeId,
@@ -107,59 +109,16 @@ public sealed partial class OrderIntake(
         return details;
     }
 
-    /// <summary>The order's identity and version: its id and <c>date_modified_gmt</c>.</summary>
-    public static bool TryReadVersion(ReadOnlySpan<byte> orderJson, out long id, out string modifiedGmt)
+    /// <summary>
+    /// The order's identity and version: its id and <c>date_modified_gmt</c>, to the second in UTC, so a webhook body and
+    /// the sweep's listing name the same version identically.
+    /// </summary>
+    public static bool TryReadVersion(WooOrder order, out long id, out string modifiedGmt)
     {
-        ReadVersion(orderJson, out var readId, out var readModified);
-        id = readId ?? 0;
-        modifiedGmt = readModified ?? "";
-        return readId is not null && readModified is not null;
+        id = order.Id ?? 0;
+        modifiedGmt = order.DateModifiedGmt is { } modified ? WooJson.FormatDate(modified) : "";
+        return order.Id is not null && order.DateModifiedGmt is not null;
     }
-
-    // Reads only the two top-level members a version needs, without building a document: every delivery passes here.
-    private static void ReadVersion(ReadOnlySpan<byte> orderJson, out long? id, out string? modifiedGmt)
-    {
-        id = null;
-        modifiedGmt = null;
-        try
-        {
-            var reader = new Utf8JsonReader(orderJson);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var isId = reader.ValueTextEquals("id"u8);
-                var isModified = !isId && reader.ValueTextEquals("date_modified_gmt"u8);
-                reader.Read();
-                if (isId && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value))
-                {
-                    id = value;
-                }
-                else if (isModified && reader.TokenType == JsonTokenType.String)
-                {
-                    modifiedGmt = NormaliseModified(reader.GetString());
-                }
-                else
-                {
-                    reader.Skip();
-                }
-            }
-        }
-        catch (JsonException)
-        {
-            // Whatever was read before the fault stands; the mapper reports the fault itself.
-        }
-    }
-
-    // Normalised so a webhook body and the sweep's listing name the same version identically.
-    private static string? NormaliseModified(string? value) =>
-        DateTime.TryParse(value, System.Globalization.CultureInfo.InvariantCulture,
-            System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed)
-            ? parsed.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)
-            : null;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Order {StoreId}-{OrderId} version {Modified} accepted from {Source}")]
     private static partial void LogAccepted(ILogger logger, string storeId, long orderId, string modified, string source);

@@ -56,8 +56,7 @@ public sealed partial class ReconciliationSweep(
         await foreach (var order in client.ListOrdersModifiedAfterAsync(cursor - Overlap, cancellationToken))
         {
             listed++;
-            var json = JsonSerializer.SerializeToUtf8Bytes(order, WooJson.Options);
-            if (!OrderIntake.TryReadVersion(json, out var orderId, out var modified))
+            if (!OrderIntake.TryReadVersion(order, out var orderId, out var modified))
             {
                 continue;
             }
@@ -66,6 +65,7 @@ public sealed partial class ReconciliationSweep(
             var last = await inbox.GetLastDispatchedAsync(storeId, orderId, cancellationToken);
             if (last is null || string.CompareOrdinal(last, modified) <= 0)
             {
+                var json = JsonSerializer.SerializeToUtf8Bytes(order, WooJson.Options);
                 if (await intake.IngestAsync(storeId, json, "sweep", null, null, cancellationToken) == IntakeOutcome.Accepted)
                 {
                     fed++;
