@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Dapr.Client;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -57,6 +58,39 @@ public sealed class WebhookRegistrationTests
         Assert.Equal([("order.created", url), ("order.updated", url)], await StoreRest.WebhooksAsync(store));
         var orderId = await StoreRest.CheckoutAsync(store);
         await Eventually.TrueAsync(() => store.Deliveries.Any(d => d.Topic == "order.created" && d.ResourceId == orderId && d.StatusCode is >= 200 and < 300));
+    }
+
+    [Fact]
+    public async Task Copies_of_an_order_webhook_made_by_replicas_starting_together_are_removed_but_the_oldest()
+    {
+        using var resources = new TestResources();
+        await using var store = await StartStoreAsync();
+        var url = "http://127.0.0.1:9/webhooks/woocommerce/s1";
+        using (var client = StoreRest.Client(store))
+        {
+            // What two replicas that listed no webhooks at the same moment leave behind: two of each.
+            foreach (var topic in new[] { "order.created", "order.created", "order.updated", "order.updated" })
+            {
+                using var created = await client.PostAsJsonAsync("webhooks", new { name = "copy", topic, delivery_url = url, secret = store.Options.WebhookSecret, status = "active" },
+                    TestContext.Current.CancellationToken);
+                created.EnsureSuccessStatusCode();
+            }
+        }
+
+        var oldest = (await StoreRest.GetAsync(store, "webhooks")).EnumerateArray()
+            .GroupBy(w => w.GetProperty("topic").GetString()).ToDictionary(g => g.Key!, g => g.Min(w => w.GetProperty("id").GetInt64()));
+        var settings = OrdersSettings.Minimal();
+        foreach (var (key, value) in StoreSettings("s1", store, url))
+        {
+            settings[key] = value;
+        }
+
+        await using var orders = await DaprApp<OrdersGrpc>.StartAsync("orders", resources, settings);
+
+        await Eventually.TrueAsync(async () => (await StoreRest.WebhooksAsync(store)).Count == 2, TimeSpan.FromSeconds(15));
+        var left = (await StoreRest.GetAsync(store, "webhooks")).EnumerateArray()
+            .ToDictionary(w => w.GetProperty("topic").GetString()!, w => w.GetProperty("id").GetInt64());
+        Assert.Equal(oldest, left);
     }
 
     [Fact]

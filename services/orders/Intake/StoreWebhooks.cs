@@ -60,6 +60,11 @@ public sealed partial class StoreWebhooks(
             }
         }
 
+        if (options.CurrentValue.For(storeId).WebhookUrl is { } ours)
+        {
+            await RemoveDuplicatesAsync(storeId, client, webhooks, ours.ToString(), cancellationToken);
+        }
+
         foreach (var webhook in webhooks)
         {
             if (webhook.Status != "disabled" || webhook.Topic?.StartsWith("order.", StringComparison.Ordinal) != true || webhook.Id is not { } id)
@@ -84,6 +89,34 @@ public sealed partial class StoreWebhooks(
 
         return reactivated;
     }
+
+    // Replicas starting together each find no webhook and each create one (the gate above is per process), and then
+    // every order arrives once per copy. Every replica keeps the oldest of each topic and removes the rest, so they
+    // agree without talking to each other; a copy another replica removed first is already gone.
+    private async Task RemoveDuplicatesAsync(string storeId, WooCommerceClient client, List<WooWebhook> webhooks, string url, CancellationToken cancellationToken)
+    {
+        var extras = webhooks
+            .Where(w => w.DeliveryUrl == url && w.Id is not null && OrderTopics.Contains(w.Topic ?? ""))
+            .GroupBy(w => w.Topic)
+            .SelectMany(copies => copies.OrderBy(w => w.Id).Skip(1))
+            .ToList();
+        foreach (var extra in extras)
+        {
+            try
+            {
+                await client.DeleteWebhookAsync(extra.Id!.Value, cancellationToken);
+            }
+            catch (WooApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+            }
+
+            webhooks.Remove(extra);
+            LogDuplicateRemoved(logger, storeId, extra.Topic, extra.Id!.Value);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Store {StoreId} had a second {Topic} webhook to Storebridge; removed webhook {WebhookId}")]
+    private static partial void LogDuplicateRemoved(ILogger logger, string storeId, string? topic, long webhookId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Store {StoreId} had no {Topic} webhook to Storebridge; created webhook {WebhookId}")]
     private static partial void LogWebhookCreated(ILogger logger, string storeId, string topic, long? webhookId);
