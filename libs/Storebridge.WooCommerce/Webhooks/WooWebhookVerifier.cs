@@ -56,18 +56,37 @@ public sealed record WebhookHeaders(string? Topic, string? Resource, string? Eve
 /// <param name="Rejection">Why it was rejected.</param>
 /// <param name="Reason">A sentence for logs and the exception record (never contains the secret).</param>
 /// <param name="Headers">The parsed WooCommerce headers.</param>
-/// <param name="Payload">The parsed JSON body of an accepted delivery.</param>
 /// <param name="PingWebhookId">The webhook id of a ping.</param>
 public sealed record WebhookVerificationResult(
     WebhookOutcome Outcome,
     WebhookRejection Rejection,
     string Reason,
     WebhookHeaders Headers,
-    JsonElement? Payload,
     long? PingWebhookId)
 {
     /// <summary>The HTTP status the receiver should answer: 200 for accepted and ping, 401 for signature
     /// problems, 413 too large, 415 wrong content type, 400 otherwise.</summary>
+    /// <summary>The body of an accepted delivery, exactly as received (empty otherwise).</summary>
+    public ReadOnlyMemory<byte> Body { get; init; }
+
+    /// <summary>
+    /// The JSON body of an accepted delivery, parsed when asked for: verification only checks that it is well-formed,
+    /// so a receiver that maps the raw bytes itself does not pay for a document it never reads.
+    /// </summary>
+    public JsonElement? Payload
+    {
+        get
+        {
+            if (Outcome != WebhookOutcome.Accepted)
+            {
+                return null;
+            }
+
+            var reader = new Utf8JsonReader(Body.Span);
+            return JsonElement.ParseValue(ref reader);
+        }
+    }
+
     public int StatusCode => Rejection switch
     {
         WebhookRejection.None => 200,
@@ -100,7 +119,7 @@ public static class WooWebhookVerifier
     /// <param name="header">Looks up a request header by name (case-insensitive), or returns null.</param>
     /// <param name="secret">The store's webhook secret.</param>
     /// <param name="maxBodyBytes">Largest body accepted.</param>
-    public static WebhookVerificationResult Verify(ReadOnlySpan<byte> body, string? contentType, Func<string, string?> header, string secret, int maxBodyBytes = DefaultMaxBodyBytes)
+    public static WebhookVerificationResult Verify(ReadOnlyMemory<byte> body, string? contentType, Func<string, string?> header, string secret, int maxBodyBytes = DefaultMaxBodyBytes)
     {
         ArgumentNullException.ThrowIfNull(header);
         var headers = new WebhookHeaders(header(TopicHeader), header(ResourceHeader), header(EventHeader), header(IdHeader), header(DeliveryIdHeader), header(SourceHeader));
@@ -110,9 +129,9 @@ public static class WooWebhookVerifier
         }
 
         var mediaType = MediaType(contentType);
-        if (mediaType is "" or "application/x-www-form-urlencoded" && TryParsePing(body, out var pingId))
+        if (mediaType is "" or "application/x-www-form-urlencoded" && TryParsePing(body.Span, out var pingId))
         {
-            return new WebhookVerificationResult(WebhookOutcome.Ping, WebhookRejection.None, $"Ping of webhook {pingId}.", headers, null, pingId);
+            return new WebhookVerificationResult(WebhookOutcome.Ping, WebhookRejection.None, $"Ping of webhook {pingId}.", headers, pingId);
         }
 
         if (mediaType != "application/json")
@@ -132,7 +151,7 @@ public static class WooWebhookVerifier
         }
 
         Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body, expected);
+        HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body.Span, expected);
         Span<byte> given = stackalloc byte[64];
         if (!Convert.TryFromBase64String(signature.Trim(), given, out var written)
             || !CryptographicOperations.FixedTimeEquals(expected, given[..written]))
@@ -147,9 +166,11 @@ public static class WooWebhookVerifier
 
         try
         {
-            var reader = new Utf8JsonReader(body);
-            using var document = JsonDocument.ParseValue(ref reader);
-            return new WebhookVerificationResult(WebhookOutcome.Accepted, WebhookRejection.None, $"Delivery {headers.DeliveryId} of {headers.Topic}.", headers, document.RootElement.Clone(), null);
+            // Well-formed is all that is checked here; the one value is read through and nothing is built.
+            var reader = new Utf8JsonReader(body.Span);
+            reader.Read();
+            reader.Skip();
+            return new WebhookVerificationResult(WebhookOutcome.Accepted, WebhookRejection.None, $"Delivery {headers.DeliveryId} of {headers.Topic}.", headers, null) { Body = body };
         }
         catch (JsonException ex)
         {
@@ -158,7 +179,7 @@ public static class WooWebhookVerifier
     }
 
     private static WebhookVerificationResult Reject(WebhookHeaders headers, WebhookRejection rejection, string reason) =>
-        new(WebhookOutcome.Rejected, rejection, reason, headers, null, null);
+        new(WebhookOutcome.Rejected, rejection, reason, headers, null);
 
     private static string MediaType(string? contentType) =>
         contentType is null ? "" : contentType.Split(';')[0].Trim().ToLowerInvariant();

@@ -35,7 +35,7 @@ public static partial class WebhookEndpoints
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
-        var body = await ReadBoundedAsync(request, WooWebhookVerifier.DefaultMaxBodyBytes, cancellationToken);
+        var body = await request.ReadWebhookBodyAsync(WooWebhookVerifier.DefaultMaxBodyBytes, cancellationToken);
         string? Header(string name) => request.Headers.TryGetValue(name, out var value) ? value.ToString() : null;
 
         if (!stores.StoreIds.Contains(storeId, StringComparer.OrdinalIgnoreCase))
@@ -72,7 +72,7 @@ public static partial class WebhookEndpoints
     }
 
     private static Task KeepRejectedAsync(
-        ExceptionQueue exceptions, IntakeMetrics metrics, string storeId, BoundedBody body, Func<string, string?> header,
+        ExceptionQueue exceptions, IntakeMetrics metrics, string storeId, WebhookBody body, Func<string, string?> header,
         string rejection, string reason, CancellationToken cancellationToken)
     {
         metrics.Rejected(storeId, rejection);
@@ -96,44 +96,6 @@ public static partial class WebhookEndpoints
             Payload = body.Truncated ? null : Encoding.UTF8.GetString(body.Bytes),
             Details = details,
         }, cancellationToken);
-    }
-
-    private sealed record BoundedBody(byte[] Bytes, long TotalLength, bool Truncated);
-
-    // Real orders are a few KB; a very large one (hundreds of lines) still fits.
-    private const long ExactReadLimit = 64 * 1024;
-
-    // Reads at most limit + 1 bytes: enough to tell an oversized body from a full one without buffering it all.
-    private static async Task<BoundedBody> ReadBoundedAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > limit)
-        {
-            return new BoundedBody(new byte[limit + 1], request.ContentLength.Value, Truncated: true);
-        }
-
-        // WooCommerce sends a Content-Length, and the server holds the body to it: an order-sized body is read straight
-        // into an array of that size rather than through a chunk and a growing buffer. Only order-sized: nothing is
-        // verified yet, and a large declared length must not reserve memory before its bytes arrive.
-        if (request.ContentLength is { } length && length <= ExactReadLimit)
-        {
-            var exact = new byte[length];
-            await request.Body.ReadExactlyAsync(exact, cancellationToken);
-            return new BoundedBody(exact, length, Truncated: false);
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            buffer.Write(chunk, 0, read);
-            if (buffer.Length > limit)
-            {
-                return new BoundedBody(buffer.ToArray(), buffer.Length, Truncated: true);
-            }
-        }
-
-        return new BoundedBody(buffer.ToArray(), buffer.Length, Truncated: false);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Store {StoreId} sent topic {Topic}, which orders does not handle")]
