@@ -34,10 +34,11 @@ public sealed class OrderStateStore(DaprClient dapr, TimeProvider time)
         CancellationToken cancellationToken)
     {
         var shard = Shard(orderRef);
+        // Read once: one workflow writes an order, so a conflict can only come from the shared index shards.
+        var current = await GetAsync(orderRef, cancellationToken);
+        var from = current?.State ?? OrderState.Unspecified;
         for (var attempt = 1; ; attempt++)
         {
-            var current = await GetAsync(orderRef, cancellationToken);
-            var from = current?.State ?? OrderState.Unspecified;
             var now = time.GetUtcNow();
             var record = Apply(current, orderRef, storeId, orderNumber, to, reason, erpSalesOrderId, orderJson, now);
 

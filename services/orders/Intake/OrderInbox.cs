@@ -61,9 +61,8 @@ public sealed class OrderInbox(DaprClient dapr, IOptionsMonitor<OrdersOptions> o
     }
 
     /// <summary>Records that this version reached its workflow; never moves the mark backwards.</summary>
-    public async Task MarkDispatchedAsync(string storeId, long orderId, string dateModifiedGmt, DispatchMark? known, CancellationToken cancellationToken)
+    public async Task MarkDispatchedAsync(string storeId, long orderId, string dateModifiedGmt, DispatchMark mark, CancellationToken cancellationToken)
     {
-        var mark = known ?? await GetDispatchMarkAsync(storeId, orderId, cancellationToken);
         for (var attempt = 0; attempt < 20; attempt++)
         {
             if (mark.Modified is not null && string.CompareOrdinal(mark.Modified, dateModifiedGmt) >= 0)
