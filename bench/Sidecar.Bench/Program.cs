@@ -49,7 +49,7 @@ static async Task StateAsync(LocalResources resources)
 
     // Direct: the same SQLite statements the runtime runs, called in-process.
     using var store = SqliteStore.Acquire(Path.Combine(resources.Directory, "direct"));
-    var directSave = await Measure(warmup, n, i => store.WriteStateAsync([new StateWrite($"bench||k{i % 100}", value, null, false)]));
+    var directSave = await Measure(warmup, n, i => store.WriteStateAsync([new StateWrite($"bench||k{i % 100}", value, null, false)], DateTimeOffset.UtcNow, CancellationToken.None));
     var directGet = await Measure(warmup, n, i => { store.GetState($"bench||k{i % 100}", DateTimeOffset.UtcNow); return Task.CompletedTask; });
 
     // Through the runtime: the Dapr gRPC API over loopback HTTP/2, as DaprClient calls it.

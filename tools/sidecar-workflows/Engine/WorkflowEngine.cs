@@ -279,7 +279,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
                     throw;
                 }
 
-                var limit = next.ActivityId is null ? _workflowSlots : _activitySlots;
+                var limit = SlotsFor(next.ActivityId);
                 if (limit is not null)
                 {
                     try
@@ -294,7 +294,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
                     }
                 }
 
-                dispatches.Add(DispatchAsync(next, limit, session, stream, writeGate, slots, linked));
+                dispatches.Add(DispatchAsync(next, session, stream, writeGate, slots, linked));
                 if (dispatches.Count > MaxPreparingPerStream * 2)
                 {
                     dispatches.RemoveAll(t => t.IsCompleted);
@@ -323,17 +323,19 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
     }
 
     private async Task DispatchAsync(
-        WorkRef next, SemaphoreSlim? limit, WorkerSession session, IServerStreamWriter<WorkItem> stream, SemaphoreSlim writeGate, SemaphoreSlim slots,
+        WorkRef next, WorkerSession session, IServerStreamWriter<WorkItem> stream, SemaphoreSlim writeGate, SemaphoreSlim slots,
         CancellationTokenSource streamCancellation)
     {
+        // The concurrency slot taken for this work before dispatch; a lease holds it from here on.
+        var limit = SlotsFor(next.ActivityId);
         try
         {
             WorkItem? item;
             try
             {
                 item = next.ActivityId is { } activityId
-                    ? await PrepareActivityAsync(activityId, session, limit)
-                    : await PrepareOrchestrationAsync(next.InstanceId!, session, limit);
+                    ? await PrepareActivityAsync(activityId, session)
+                    : await PrepareOrchestrationAsync(next.InstanceId!, session);
             }
             catch (Exception ex)
             {
@@ -453,7 +455,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
 
     // ---------------------------------------------------------------- dispatch internals
 
-    private async Task<WorkItem?> PrepareOrchestrationAsync(string instanceId, WorkerSession session, SemaphoreSlim? limit)
+    private async Task<WorkItem?> PrepareOrchestrationAsync(string instanceId, WorkerSession session)
     {
         lock (_gate)
         {
@@ -502,7 +504,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         request.NewEvents.AddRange(newEvents);
         lock (_gate)
         {
-            var lease = new Lease(token, session, now + _options.OrchestrationLeaseTimeout, null, dispatch, limit);
+            var lease = new Lease(token, session, now + _options.OrchestrationLeaseTimeout, null, dispatch);
             _leases.Add(token, lease);
             session.Tokens.Add(token);
         }
@@ -510,7 +512,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         return new WorkItem { WorkflowRequest = request, CompletionToken = token };
     }
 
-    private async Task<WorkItem?> PrepareActivityAsync(long activityId, WorkerSession session, SemaphoreSlim? limit)
+    private async Task<WorkItem?> PrepareActivityAsync(long activityId, WorkerSession session)
     {
         lock (_gate)
         {
@@ -540,7 +542,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         var token = Guid.NewGuid().ToString("N");
         lock (_gate)
         {
-            var lease = new Lease(token, session, _time.GetUtcNow() + _options.ActivityLeaseTimeout, activityId, null, limit);
+            var lease = new Lease(token, session, _time.GetUtcNow() + _options.ActivityLeaseTimeout, activityId, null);
             _leases.Add(token, lease);
             _leasedActivities[activityId] = token;
             session.Tokens.Add(token);
@@ -873,7 +875,7 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
         public HashSet<string> Tokens { get; } = new(StringComparer.Ordinal);
     }
 
-    private sealed record Lease(string Token, WorkerSession Session, DateTimeOffset Deadline, long? ActivityId, OrchestrationDispatch? Dispatch, SemaphoreSlim? Slot);
+    private sealed record Lease(string Token, WorkerSession Session, DateTimeOffset Deadline, long? ActivityId, OrchestrationDispatch? Dispatch);
 
     /// <summary>Ends a lease (caller holds <see cref="_gate"/>) and gives its concurrency slot back.</summary>
     private bool TryEndLease(string token, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Lease? lease)
@@ -883,7 +885,10 @@ internal sealed class WorkflowEngine : IWorkflowInstanceInspector, IDisposable
             return false;
         }
 
-        lease.Slot?.Release();
+        SlotsFor(lease.ActivityId)?.Release();
         return true;
     }
+
+    // Workflow turns and activities are limited separately (Dapr's maxConcurrentWorkflow/ActivityInvocations).
+    private SemaphoreSlim? SlotsFor(long? activityId) => activityId is null ? _workflowSlots : _activitySlots;
 }

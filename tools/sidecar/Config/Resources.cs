@@ -86,8 +86,7 @@ internal sealed class ResiliencySpec
     /// <summary>app id -> policies for service invocation of that app (<c>targets.apps.&lt;id&gt;</c>).</summary>
     public Dictionary<string, TargetPolicyNames> Apps { get; } = new(StringComparer.Ordinal);
 
-    public RetryPolicy InboundRetryFor(string pubsub) =>
-        ComponentInbound.TryGetValue(pubsub, out var names) && names.Retry is { } name && Retries.TryGetValue(name, out var policy) ? policy : RetryPolicy.Default;
+    public RetryPolicy InboundRetryFor(string pubsub) => Retry(ComponentInbound.GetValueOrDefault(pubsub)) ?? RetryPolicy.Default;
 
     public RetryPolicy? Retry(TargetPolicyNames? names) => names?.Retry is { } name ? Retries.GetValueOrDefault(name) : null;
 

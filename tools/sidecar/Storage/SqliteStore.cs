@@ -193,10 +193,6 @@ internal sealed class SqliteStore : IDisposable
             : null;
     });
 
-    /// <summary>As <see cref="WriteStateAsync(IReadOnlyList{StateWrite}, DateTimeOffset, CancellationToken)"/> on the system clock.</summary>
-    public Task<IReadOnlyList<string?>> WriteStateAsync(IReadOnlyList<StateWrite> writes, CancellationToken ct = default) =>
-        WriteStateAsync(writes, DateTimeOffset.UtcNow, ct);
-
     /// <summary>
     /// Applies all writes in one transaction: either every one is stored or none (then it throws). TTLs count from
     /// <paramref name="now"/>, and values expired by then count as absent.
